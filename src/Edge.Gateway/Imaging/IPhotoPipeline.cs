@@ -1,0 +1,42 @@
+using Edge.V1;
+
+namespace Edge.Gateway.Imaging;
+
+/// <summary>
+/// Checks, cleans and measures an uploaded photo after its bytes are complete and digest-verified,
+/// before anything is stored or acknowledged as complete.
+/// </summary>
+internal interface IPhotoPipeline
+{
+    /// <summary>Processes one photo.</summary>
+    /// <exception cref="PhotoRejectedException">The input is not an acceptable photo.</exception>
+    /// <exception cref="PhotoPipelineBusyException">The worker pool's queue is full.</exception>
+    Task<ProcessedPhoto> ProcessAsync(PhotoSource source, CancellationToken cancellationToken);
+}
+
+/// <summary>A complete upload, ready for the pipeline.</summary>
+/// <param name="Path">A file holding exactly the bytes the device sent (digest already verified).</param>
+/// <param name="SizeBytes">Length of the file.</param>
+/// <param name="Sha256">SHA-256 of the file, lowercase hex.</param>
+/// <param name="DeclaredContentType">What the device said it sent; never trusted for the format.</param>
+/// <param name="WorkDirectory">
+/// An empty directory, on the blob store's filesystem, for the pipeline's outputs. Deleted by the caller afterwards.
+/// </param>
+internal sealed record PhotoSource(string Path, long SizeBytes, string Sha256, string DeclaredContentType, string WorkDirectory);
+
+/// <summary>What the pipeline made of a photo.</summary>
+/// <param name="StoredPath">The file to store: <see cref="PhotoSource.Path"/> itself when nothing had to change.</param>
+/// <param name="ContentType">Media type of <paramref name="StoredPath"/>.</param>
+/// <param name="Report">Dimensions, format, quality verdict and perceptual hash; digests are filled in by the caller.</param>
+/// <param name="ThumbnailPath">A JPEG thumbnail, or null when none was made.</param>
+internal sealed record ProcessedPhoto(string StoredPath, string ContentType, PhotoReport? Report, string? ThumbnailPath);
+
+/// <summary>The upload is not an acceptable photo. The message is shown to the driver.</summary>
+internal sealed class PhotoRejectedException(string message) : Exception(message);
+
+/// <summary>The photo workers are saturated; the client should retry after <see cref="RetryAfter"/>.</summary>
+internal sealed class PhotoPipelineBusyException(TimeSpan retryAfter)
+    : Exception($"The gateway is busy processing photos; retry in {retryAfter.TotalSeconds:0} s.")
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
