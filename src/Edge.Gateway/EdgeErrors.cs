@@ -1,0 +1,55 @@
+using System.Diagnostics.CodeAnalysis;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+
+namespace Edge.Gateway;
+
+/// <summary>
+/// The gRPC errors the gateway returns, each with the status code its name says and, where it helps a client,
+/// <c>google.rpc</c> details (field violations, a retry delay).
+/// </summary>
+internal static class EdgeErrors
+{
+    [DoesNotReturn]
+    public static void InvalidArgument(string field, string description)
+        => throw Build(Code.InvalidArgument, $"{field}: {description}",
+            new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = description } } });
+
+    [DoesNotReturn]
+    public static void InvalidArgument(string message) => throw Build(Code.InvalidArgument, message);
+
+    [DoesNotReturn]
+    public static void FailedPrecondition(string message) => throw Build(Code.FailedPrecondition, message);
+
+    [DoesNotReturn]
+    public static void NotFound(string message) => throw Build(Code.NotFound, message);
+
+    [DoesNotReturn]
+    public static void DataLoss(string message) => throw Build(Code.DataLoss, message);
+
+    [DoesNotReturn]
+    public static void PermissionDenied(string message) => throw Build(Code.PermissionDenied, message);
+
+    [DoesNotReturn]
+    public static void Aborted(string message) => throw Build(Code.Aborted, message);
+
+    [DoesNotReturn]
+    public static void ResourceExhausted(string message, TimeSpan retryAfter)
+        => throw Build(Code.ResourceExhausted, message, new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) });
+
+    [DoesNotReturn]
+    public static void Unavailable(string message, TimeSpan retryAfter)
+        => throw Build(Code.Unavailable, message, new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) });
+
+    private static RpcException Build(Code code, string message, Google.Protobuf.IMessage? detail = null)
+    {
+        var status = new Google.Rpc.Status { Code = (int)code, Message = message };
+        if (detail is not null)
+        {
+            status.Details.Add(Any.Pack(detail));
+        }
+
+        return status.ToRpcException();
+    }
+}

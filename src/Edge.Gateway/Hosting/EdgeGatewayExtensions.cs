@@ -1,0 +1,119 @@
+using Edge.Gateway.Diagnostics;
+using Edge.Gateway.Imaging;
+using Edge.Gateway.Security;
+using Edge.Gateway.Storage;
+using Edge.Gateway.Storage.Redis;
+using Edge.Gateway.Storage.Sqlite;
+using Edge.Gateway.Uploads;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Metrics;
+using StackExchange.Redis;
+
+namespace Edge.Gateway.Hosting;
+
+/// <summary>Registration of the gateway's parts.</summary>
+public static class EdgeGatewayExtensions
+{
+    /// <summary>Default listening address when none is configured (cleartext HTTP/2).</summary>
+    public const string DefaultUrl = "http://0.0.0.0:5080";
+
+    /// <summary>Adds the gateway: host settings, state (embedded or Redis), security, uploads and telemetry.</summary>
+    public static WebApplicationBuilder AddEdgeGateway(this WebApplicationBuilder builder)
+    {
+        ConfigureKestrel(builder);
+        var services = builder.Services;
+        var edge = builder.Configuration.GetSection(EdgeOptions.SectionName).Get<EdgeOptions>() ?? new EdgeOptions();
+
+        services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.SectionName).ValidateOnStart();
+        services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<EdgeMetrics>();
+
+        services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = (builder.Configuration.GetValue<int?>($"{UploadOptions.SectionName}:{nameof(UploadOptions.MaxChunkBytes)}") ?? new UploadOptions().MaxChunkBytes) + (64 * 1024);
+            grpc.EnableDetailedErrors = builder.Environment.IsDevelopment();
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks().AddCheck("state", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+        services.AddEdgeDeviceAuthentication();
+
+        services.AddEdgeState(edge);
+        services.TryAddSingleton<StagingArea>();
+        services.TryAddSingleton<BlobStore>();
+        services.TryAddSingleton<LocalWriters>();
+        services.TryAddSingleton<IPhotoPipeline, PassthroughPhotoPipeline>();
+        services.AddHostedService<StagingSweeper>();
+
+        // Prometheus scrape endpoint on its own HTTP/1.1 listener (the gRPC port speaks HTTP/2 only). Off unless a port is set.
+        var prometheusPort = builder.Configuration.GetValue<int?>("Edge:Metrics:PrometheusPort");
+        services.AddOpenTelemetry().WithMetrics(metrics =>
+        {
+            metrics.AddMeter(EdgeMetrics.MeterName, "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel");
+            if (prometheusPort is > 0)
+            {
+                metrics.AddPrometheusHttpListener(o =>
+                {
+                    o.Host = builder.Configuration["Edge:Metrics:PrometheusHost"] ?? "localhost";
+                    o.Port = prometheusPort.Value;
+                });
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Maps the gRPC services, health and reflection.</summary>
+    public static WebApplication MapEdgeGateway(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapGrpcService<UploadsService>();
+        app.MapGrpcHealthChecksService().AllowAnonymous();
+        app.MapGrpcReflectionService().AllowAnonymous();
+        return app;
+    }
+
+    private static IServiceCollection AddEdgeState(this IServiceCollection services, EdgeOptions edge)
+    {
+        if (edge.UsesRedis)
+        {
+            services.TryAddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(edge.Redis!));
+            services.TryAddSingleton<RedisKeys>();
+            services.TryAddSingleton<IUploadSessionStore, RedisUploadSessionStore>();
+            services.TryAddSingleton<IBlobIndex, RedisBlobIndex>();
+        }
+        else
+        {
+            services.TryAddSingleton<SqliteDatabase>();
+            services.TryAddSingleton<IUploadSessionStore, SqliteUploadSessionStore>();
+            services.TryAddSingleton<IBlobIndex, SqliteBlobIndex>();
+        }
+
+        return services;
+    }
+
+    private static void ConfigureKestrel(WebApplicationBuilder builder)
+    {
+        var configured = builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? builder.Configuration["http_ports"];
+        if (string.IsNullOrEmpty(configured) && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // Cleartext endpoints speak HTTP/2 only (gRPC with prior knowledge); TLS endpoints negotiate by ALPN.
+            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2);
+            kestrel.ConfigureHttpsDefaults(_ => { });
+
+            // Mobile links go half-open: ping idle connections and drop the ones that stop answering. Client
+            // keepalive pings are always answered (Kestrel has no ping strike policy).
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(20);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 200;
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 2 * 1024 * 1024;
+        });
+    }
+}

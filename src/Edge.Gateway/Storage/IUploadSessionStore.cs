@@ -1,0 +1,53 @@
+using Edge.V1;
+
+namespace Edge.Gateway.Storage;
+
+/// <summary>
+/// The upload sessions shared by every replica: SQLite in embedded mode, Redis in Redis mode. Every write that a
+/// writer makes is fenced by its epoch, so a writer that was taken over can no longer move the upload.
+/// </summary>
+internal interface IUploadSessionStore
+{
+    /// <summary>The session, or null when there is none.</summary>
+    Task<UploadSession?> GetAsync(string uploadId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Atomically creates the session or resumes it: checks owner, object, the device's concurrent uploads and the
+    /// staging quota, then opens a new epoch and a new staging segment at the committed offset.
+    /// </summary>
+    Task<ClaimResult> ClaimAsync(UploadClaim claim, CancellationToken cancellationToken);
+
+    /// <summary>Records a durable offset and renews the writer's lease. False when another writer took over.</summary>
+    Task<bool> TryCommitAsync(UploadSession session, long committedOffset, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
+
+    /// <summary>Marks the upload complete with its stored blob. False when another writer took over.</summary>
+    Task<bool> TryCompleteAsync(UploadSession session, StoredBlob blob, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Frees the writer's device slot when its stream ends (no-op if another writer took over).</summary>
+    Task ReleaseAsync(UploadSession session, CancellationToken cancellationToken);
+
+    /// <summary>Removes the session (its staged bytes are worthless), returning its staging reservation.</summary>
+    Task DiscardAsync(UploadSession session, CancellationToken cancellationToken);
+
+    /// <summary>Sessions not touched since <paramref name="touchedBefore"/>, oldest first.</summary>
+    Task<IReadOnlyList<UploadSession>> ListIdleAsync(DateTimeOffset touchedBefore, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Removes the session if it is still untouched since <paramref name="touchedBefore"/>.</summary>
+    Task<bool> TryExpireAsync(string uploadId, DateTimeOffset touchedBefore, CancellationToken cancellationToken);
+
+    /// <summary>Sum of the declared sizes of unfinished uploads.</summary>
+    Task<long> GetReservedStagingBytesAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Which stored blobs exist, by the SHA-256 of the bytes the device sent.</summary>
+internal interface IBlobIndex
+{
+    /// <summary>The stored blob for a device digest, or null.</summary>
+    Task<StoredBlob?> GetAsync(string sha256, CancellationToken cancellationToken);
+
+    /// <summary>Of <paramref name="digests"/>, those with no stored blob, in the given order.</summary>
+    Task<IReadOnlyList<string>> FindMissingAsync(IReadOnlyList<string> digests, CancellationToken cancellationToken);
+
+    /// <summary>Records a stored blob. The first record for a digest wins; the stored one is returned.</summary>
+    Task<StoredBlob> PutAsync(StoredBlob blob, CancellationToken cancellationToken);
+}

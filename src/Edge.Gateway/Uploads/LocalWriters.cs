@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+
+namespace Edge.Gateway.Uploads;
+
+/// <summary>
+/// The upload streams this replica is serving, by upload id, so that a newer stream for the same upload ends the older
+/// one at once instead of leaving it to time out. Across replicas the epoch fence does the same at the old writer's
+/// next commit.
+/// </summary>
+internal sealed class LocalWriters
+{
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _writers = new(StringComparer.Ordinal);
+
+    /// <summary>Registers a writer, cancelling any older writer of the same upload on this replica.</summary>
+    public CancellationTokenSource Register(string uploadId, CancellationToken callCancelled)
+    {
+        var mine = CancellationTokenSource.CreateLinkedTokenSource(callCancelled);
+        CancellationTokenSource? previous = null;
+        _writers.AddOrUpdate(uploadId, mine, (_, old) =>
+        {
+            previous = old;
+            return mine;
+        });
+
+        if (previous is not null && !ReferenceEquals(previous, mine))
+        {
+            try
+            {
+                previous.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The old writer finished meanwhile.
+            }
+        }
+
+        return mine;
+    }
+
+    /// <summary>Removes the writer if it is still the registered one, and disposes its token source.</summary>
+    public void Unregister(string uploadId, CancellationTokenSource writer)
+    {
+        _writers.TryRemove(KeyValuePair.Create(uploadId, writer));
+        writer.Dispose();
+    }
+}

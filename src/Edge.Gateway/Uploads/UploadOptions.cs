@@ -1,0 +1,57 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Edge.Gateway.Uploads;
+
+/// <summary>Limits and timings of the upload path. Bound from <c>Edge:Uploads</c>.</summary>
+public sealed class UploadOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Edge:Uploads";
+
+    /// <summary>Largest object accepted, in bytes. Default: 32 MiB.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxObjectBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>Largest chunk accepted, in bytes. Default: 1 MiB.</summary>
+    [Range(1024, 4 * 1024 * 1024)]
+    public int MaxChunkBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Bytes received since the last fsync after which the gateway syncs and acknowledges, even while chunks keep
+    /// arriving. Default: 1 MiB.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long SyncBatchBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// When no further chunk is waiting, how long the gateway waits for one before it syncs and acknowledges what it
+    /// has. Default: 5 ms.
+    /// </summary>
+    public TimeSpan SyncIdleDelay { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Uploads one device may have in progress at once, across all replicas. Default: 4.</summary>
+    [Range(1, 1000)]
+    public int MaxConcurrentUploadsPerDevice { get; set; } = 4;
+
+    /// <summary>
+    /// Sum of the declared sizes of all unfinished uploads, in bytes; a new upload past it is refused. Default: 8 GiB.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long MaxStagingBytes { get; set; } = 8L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// How long a writer holds its device slot without making progress (a half-open connection) before the slot is
+    /// free again. Default: 2 minutes.
+    /// </summary>
+    public TimeSpan WriterLease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Unfinished uploads untouched for this long are removed, with their staging files. Default: 24 hours.</summary>
+    public TimeSpan StagingTtl { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often the sweeper looks for expired uploads. Default: 5 minutes.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Most digests one <c>FindMissingBlobs</c> call may name. Default: 1000.</summary>
+    [Range(1, 100_000)]
+    public int MaxDigestsPerQuery { get; set; } = 1000;
+}

@@ -1,0 +1,123 @@
+using Edge.Gateway.Hosting;
+using Edge.Gateway.Security;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Edge.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The gateway in this process, on Kestrel with real HTTP/2 on a loopback port chosen by the OS. Configure it with
+/// settings (as in appsettings) and, where a test must steer it, service overrides such as a fake clock.
+/// </summary>
+public sealed class GatewayHost : IAsyncDisposable
+{
+    /// <summary>Signing key shared by every test host and process (base64 of 32 bytes).</summary>
+    public const string SigningKey = "dGVzdC1zaWduaW5nLWtleS1mb3ItZWRnZS1nYXRld2F5LXRlc3RzIQ==";
+
+    private readonly WebApplication _app;
+    private readonly List<GrpcChannel> _channels = [];
+
+    private GatewayHost(WebApplication app, string dataDirectory, Uri address)
+    {
+        _app = app;
+        DataDirectory = dataDirectory;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public string DataDirectory { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<GatewayHost> StartAsync(
+        string? dataDirectory = null,
+        string? redis = null,
+        IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
+    {
+        dataDirectory ??= Directory.CreateTempSubdirectory("edge-gw-").FullName;
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Development });
+        var config = new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["Edge:DataDirectory"] = dataDirectory,
+            ["Edge:Auth:SigningKey"] = SigningKey,
+        };
+        if (redis is not null)
+        {
+            config["Edge:Redis"] = redis;
+            config["Edge:RedisKeyPrefix"] = $"t{Guid.NewGuid():N}:";
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            config[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(config);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        services?.Invoke(builder.Services);
+        builder.AddEdgeGateway();
+        var app = builder.Build();
+        app.MapEdgeGateway();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new GatewayHost(app, dataDirectory, new Uri(address));
+    }
+
+    /// <summary>A channel to this host that sends the given device's token (none when null).</summary>
+    public GrpcChannel Channel(string? deviceId = "device-1", string[]? routes = null)
+    {
+        var channel = TestChannels.Create(Address, deviceId is null ? null : Token(deviceId, routes));
+        _channels.Add(channel);
+        return channel;
+    }
+
+    public static string Token(string deviceId, string[]? routes = null, TimeSpan? lifetime = null, string signingKey = SigningKey)
+    {
+        var key = DeviceTokens.ResolveKey(new DeviceTokenOptions { SigningKey = signingKey }, Path.GetTempPath(), out _);
+        return DeviceTokens.Mint(key, new DeviceTokenOptions(), deviceId, "driver-1", routes ?? ["R-0001"],
+            lifetime ?? TimeSpan.FromHours(1), DateTimeOffset.UtcNow);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+public static class TestChannels
+{
+    public static GrpcChannel Create(Uri address, string? token)
+    {
+        var credentials = CallCredentials.FromInterceptor((_, metadata) =>
+        {
+            if (token is not null)
+            {
+                metadata.Add("authorization", "Bearer " + token);
+            }
+
+            return Task.CompletedTask;
+        });
+        return GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, credentials),
+            UnsafeUseInsecureChannelCallCredentials = true,
+            MaxReceiveMessageSize = 16 * 1024 * 1024,
+        });
+    }
+}
