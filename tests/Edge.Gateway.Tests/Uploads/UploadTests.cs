@@ -312,7 +312,14 @@ public abstract class UploadTests : IAsyncLifetime
         var client = Client(host);
         var data = RandomBytes(300_000, seed: 15);
         await UploadAsync(client, "expire-1", data, cutAt: 100_000);
-        var before = await client.QueryUploadAsync(new QueryUploadRequest { UploadId = "expire-1" });
+        QueryUploadResponse before;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        do
+        {
+            // The gateway saves what arrived once it notices the stream is gone.
+            before = await client.QueryUploadAsync(new QueryUploadRequest { UploadId = "expire-1" });
+        }
+        while (before.CommittedOffset == 0 && DateTime.UtcNow < deadline && await Task.Delay(20).ContinueWith(_ => true));
         var folder = host.Services.GetRequiredService<StagingArea>().FolderFor("expire-1");
         Assert.True(Directory.Exists(folder));
 

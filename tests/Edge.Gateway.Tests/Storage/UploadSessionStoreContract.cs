@@ -1,0 +1,230 @@
+using Edge.Gateway.Hosting;
+using Edge.Gateway.Storage;
+using Edge.Gateway.Storage.Redis;
+using Edge.Gateway.Storage.Sqlite;
+using Edge.Gateway.Tests.Infrastructure;
+using Edge.V1;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
+
+namespace Edge.Gateway.Tests.Storage;
+
+/// <summary>One contract, run against every implementation of the upload state (embedded SQLite and Redis).</summary>
+public abstract class UploadSessionStoreContract : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 1, 7, 0, 0, TimeSpan.Zero);
+
+    internal abstract IUploadSessionStore Sessions { get; }
+
+    internal abstract IBlobIndex Blobs { get; }
+
+    public virtual void Dispose() => GC.SuppressFinalize(this);
+
+    private static UploadClaim Claim(string id, string device = "d1", string sha = "aa", long size = 1000, DateTimeOffset? now = null,
+        int maxUploads = 4, long maxStaging = 1_000_000)
+    {
+        var at = now ?? T0;
+        return new UploadClaim(id, device, sha.PadRight(64, '0'), size, "image/jpeg", at, at.AddMinutes(2), maxUploads, maxStaging);
+    }
+
+    [Fact]
+    public async Task Claim_New_CreatesAtOffsetZeroWithOneSegment()
+    {
+        var result = await Sessions.ClaimAsync(Claim("c1"), default);
+
+        Assert.Equal(ClaimOutcome.Claimed, result.Outcome);
+        Assert.False(result.Existed);
+        Assert.Equal(0, result.Session!.CommittedOffset);
+        Assert.Equal([new StagingSegment(1, 0)], result.Session.Segments);
+        Assert.Equal(1000, await Sessions.GetReservedStagingBytesAsync(default));
+    }
+
+    [Fact]
+    public async Task Claim_Again_OpensANewEpochAndSegmentAtTheCommittedOffset()
+    {
+        var first = (await Sessions.ClaimAsync(Claim("c2"), default)).Session!;
+        Assert.True(await Sessions.TryCommitAsync(first, 300, T0, T0.AddMinutes(2), default));
+
+        var second = await Sessions.ClaimAsync(Claim("c2", now: T0.AddSeconds(1)), default);
+
+        Assert.Equal(ClaimOutcome.Claimed, second.Outcome);
+        Assert.True(second.Existed);
+        Assert.True(second.TookOver); // the first writer's lease was still live
+        Assert.Equal(2, second.Session!.Epoch);
+        Assert.Equal(300, second.Session.CommittedOffset);
+        Assert.Equal([new StagingSegment(1, 0), new StagingSegment(2, 300)], second.Session.Segments);
+        Assert.Equal(1000, await Sessions.GetReservedStagingBytesAsync(default));
+    }
+
+    [Fact]
+    public async Task Commit_ByATakenOverWriter_IsRefusedAndChangesNothing()
+    {
+        var old = (await Sessions.ClaimAsync(Claim("c3"), default)).Session!;
+        var current = (await Sessions.ClaimAsync(Claim("c3"), default)).Session!;
+
+        Assert.False(await Sessions.TryCommitAsync(old, 500, T0, T0.AddMinutes(2), default));
+        Assert.False(await Sessions.TryCompleteAsync(old, new StoredBlob { Sha256 = old.Sha256 }, T0, default));
+        Assert.True(await Sessions.TryCommitAsync(current, 200, T0, T0.AddMinutes(2), default));
+        Assert.Equal(200, (await Sessions.GetAsync("c3", default))!.CommittedOffset);
+    }
+
+    [Fact]
+    public async Task Complete_ReleasesTheReservationAndLaterClaimsSeeCompleted()
+    {
+        var session = (await Sessions.ClaimAsync(Claim("c4"), default)).Session!;
+        Assert.True(await Sessions.TryCommitAsync(session, 1000, T0, T0.AddMinutes(2), default));
+        var blob = new StoredBlob { Sha256 = session.Sha256, StoredSha256 = session.Sha256, StoredSizeBytes = 1000 };
+
+        Assert.True(await Sessions.TryCompleteAsync(session, blob, T0, default));
+        var again = await Sessions.ClaimAsync(Claim("c4"), default);
+
+        Assert.Equal(ClaimOutcome.Completed, again.Outcome);
+        Assert.Equal(blob, again.Session!.Blob);
+        Assert.Equal(UploadState.Completed, again.Session.State);
+        Assert.Equal(0, await Sessions.GetReservedStagingBytesAsync(default));
+    }
+
+    [Fact]
+    public async Task Claim_ByAnotherDevice_IsRefused()
+    {
+        await Sessions.ClaimAsync(Claim("c5", device: "d1"), default);
+
+        var other = await Sessions.ClaimAsync(Claim("c5", device: "d2"), default);
+
+        Assert.Equal(ClaimOutcome.OtherDevice, other.Outcome);
+        Assert.Null(other.Session);
+    }
+
+    [Fact]
+    public async Task Claim_ForAnotherObject_IsRefused()
+    {
+        await Sessions.ClaimAsync(Claim("c6", sha: "aa"), default);
+
+        Assert.Equal(ClaimOutcome.DifferentObject, (await Sessions.ClaimAsync(Claim("c6", sha: "bb"), default)).Outcome);
+        Assert.Equal(ClaimOutcome.DifferentObject, (await Sessions.ClaimAsync(Claim("c6", sha: "aa", size: 999), default)).Outcome);
+    }
+
+    [Fact]
+    public async Task Claim_PastTheDeviceLimit_IsRefusedUntilALeaseEndsOrIsReleased()
+    {
+        var a = (await Sessions.ClaimAsync(Claim("l1", device: "dl", maxUploads: 2), default)).Session!;
+        await Sessions.ClaimAsync(Claim("l2", device: "dl", maxUploads: 2), default);
+
+        var third = await Sessions.ClaimAsync(Claim("l3", device: "dl", maxUploads: 2), default);
+        var resumeOfHeld = await Sessions.ClaimAsync(Claim("l2", device: "dl", maxUploads: 2), default);
+        await Sessions.ReleaseAsync(a, default);
+        var afterRelease = await Sessions.ClaimAsync(Claim("l3", device: "dl", maxUploads: 2), default);
+        var afterLeasesEnd = await Sessions.ClaimAsync(Claim("l4", device: "dl", maxUploads: 2, now: T0.AddMinutes(3)), default);
+
+        Assert.Equal(ClaimOutcome.TooManyUploads, third.Outcome);
+        Assert.Equal(ClaimOutcome.Claimed, resumeOfHeld.Outcome);
+        Assert.Equal(ClaimOutcome.Claimed, afterRelease.Outcome);
+        Assert.Equal(ClaimOutcome.Claimed, afterLeasesEnd.Outcome);
+    }
+
+    [Fact]
+    public async Task Claim_PastTheStagingQuota_IsRefused()
+    {
+        await Sessions.ClaimAsync(Claim("q1", device: "dq1", size: 600, maxStaging: 1000), default);
+
+        var second = await Sessions.ClaimAsync(Claim("q2", device: "dq2", size: 600, maxStaging: 1000), default);
+
+        Assert.Equal(ClaimOutcome.StagingFull, second.Outcome);
+        Assert.Null(await Sessions.GetAsync("q2", default));
+    }
+
+    [Fact]
+    public async Task Expire_RemovesOnlySessionsStillIdle()
+    {
+        var idle = (await Sessions.ClaimAsync(Claim("e1", device: "de1"), default)).Session!;
+        var busy = (await Sessions.ClaimAsync(Claim("e2", device: "de2"), default)).Session!;
+        Assert.True(await Sessions.TryCommitAsync(busy, 10, T0.AddHours(2), T0.AddHours(2), default));
+
+        var listed = await Sessions.ListIdleAsync(T0.AddHours(1), 10, default);
+        var expired = await Sessions.TryExpireAsync("e1", T0.AddHours(1), default);
+        var notExpired = await Sessions.TryExpireAsync("e2", T0.AddHours(1), default);
+
+        Assert.Equal(["e1"], listed.Select(s => s.UploadId));
+        Assert.True(expired);
+        Assert.False(notExpired);
+        Assert.Null(await Sessions.GetAsync(idle.UploadId, default));
+        Assert.Equal(1000, await Sessions.GetReservedStagingBytesAsync(default));
+    }
+
+    [Fact]
+    public async Task Discard_RemovesTheSessionAndItsReservation()
+    {
+        var session = (await Sessions.ClaimAsync(Claim("x1"), default)).Session!;
+
+        await Sessions.DiscardAsync(session, default);
+
+        Assert.Null(await Sessions.GetAsync("x1", default));
+        Assert.Equal(0, await Sessions.GetReservedStagingBytesAsync(default));
+    }
+
+    [Fact]
+    public async Task BlobIndex_FirstRecordWinsAndMissingAreReported()
+    {
+        var sha = new string('c', 64);
+        var first = new StoredBlob { Sha256 = sha, StoredSha256 = new string('d', 64), StoredSizeBytes = 5 };
+        var second = new StoredBlob { Sha256 = sha, StoredSha256 = new string('e', 64), StoredSizeBytes = 6 };
+
+        var put1 = await Blobs.PutAsync(first, default);
+        var put2 = await Blobs.PutAsync(second, default);
+        var missing = await Blobs.FindMissingAsync([sha, new string('f', 64)], default);
+
+        Assert.Equal(first, put1);
+        Assert.Equal(first, put2);
+        Assert.Equal(first, await Blobs.GetAsync(sha, default));
+        Assert.Equal([new string('f', 64)], missing);
+    }
+}
+
+public sealed class SqliteUploadSessionStoreTests : UploadSessionStoreContract
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("edge-sqlite-").FullName;
+    private readonly SqliteDatabase _database;
+
+    public SqliteUploadSessionStoreTests()
+    {
+        _database = new SqliteDatabase(Options.Create(new EdgeOptions { DataDirectory = _directory }));
+        Sessions = new SqliteUploadSessionStore(_database);
+        Blobs = new SqliteBlobIndex(_database, new FakeTimeProvider());
+    }
+
+    internal override IUploadSessionStore Sessions { get; }
+
+    internal override IBlobIndex Blobs { get; }
+
+    public override void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+        base.Dispose();
+    }
+}
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisUploadSessionStoreTests : UploadSessionStoreContract
+{
+    private readonly ConnectionMultiplexer _redis;
+
+    public RedisUploadSessionStoreTests(RedisServer server)
+    {
+        _redis = ConnectionMultiplexer.Connect(server.ConnectionString);
+        var keys = new RedisKeys(Options.Create(new EdgeOptions { RedisKeyPrefix = $"c{Guid.NewGuid():N}:" }));
+        Sessions = new RedisUploadSessionStore(_redis, keys);
+        Blobs = new RedisBlobIndex(_redis, keys);
+    }
+
+    internal override IUploadSessionStore Sessions { get; }
+
+    internal override IBlobIndex Blobs { get; }
+
+    public override void Dispose()
+    {
+        _redis.Dispose();
+        base.Dispose();
+    }
+}

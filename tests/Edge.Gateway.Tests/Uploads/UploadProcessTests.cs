@@ -1,0 +1,122 @@
+using Edge.Gateway.Tests.Infrastructure;
+using Edge.V1;
+using Grpc.Core;
+using static Edge.Gateway.Tests.Infrastructure.TestUploader;
+
+namespace Edge.Gateway.Tests.Uploads;
+
+/// <summary>
+/// The gateway as real processes: killed with SIGKILL mid-upload and restarted, and two replicas sharing Redis and a
+/// data directory.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class UploadProcessTests(RedisServer redis)
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Upload_GatewayKilledMidUpload_CompletesAfterRestart(bool useRedis)
+    {
+        var data = RandomBytes(1_800_000, seed: 30);
+        var dataDirectory = Directory.CreateTempSubdirectory("edge-kill-").FullName;
+        var redisConnection = useRedis ? redis.ConnectionString : null;
+        var prefix = $"--Edge:RedisKeyPrefix=k{Guid.NewGuid():N}:";
+
+        long durable;
+        var port = RedisServer.FreePort();
+        await using (var first = await GatewayProcess.StartAsync(dataDirectory, redisConnection, port, prefix))
+        {
+            using var channel = TestChannels.Create(first.Address, GatewayHost.Token("device-k"));
+            var client = new V1.Uploads.UploadsClient(channel);
+            using var call = client.Upload();
+            await call.RequestStream.WriteAsync(Start("kill-1", data));
+            Assert.True(await call.ResponseStream.MoveNext());
+            for (var offset = 0; offset < 1_000_000; offset += 64 * 1024)
+            {
+                await call.RequestStream.WriteAsync(Chunk(data, offset, 64 * 1024));
+            }
+
+            // Wait for the acknowledgement of the first megabyte, then kill the process without warning.
+            durable = 0;
+            while (durable < 1_000_000 && await call.ResponseStream.MoveNext())
+            {
+                durable = call.ResponseStream.Current.Ack?.CommittedOffset ?? durable;
+            }
+
+            first.Kill();
+        }
+
+        await using var second = await GatewayProcess.StartAsync(dataDirectory, redisConnection, port, prefix);
+        using var channel2 = TestChannels.Create(second.Address, GatewayHost.Token("device-k"));
+        var client2 = new V1.Uploads.UploadsClient(channel2);
+        var query = await client2.QueryUploadAsync(new QueryUploadRequest { UploadId = "kill-1" });
+        var outcome = await UploadAsync(client2, "kill-1", data);
+
+        // Everything acknowledged before the kill survived it.
+        Assert.True(query.CommittedOffset >= durable, $"committed {query.CommittedOffset} < acknowledged {durable}");
+        Assert.Equal(query.CommittedOffset, outcome.Started.CommittedOffset);
+        Assert.NotNull(outcome.Completed);
+        Assert.Equal(Sha256(data), outcome.Completed.Blob.Sha256);
+        var stored = Path.Combine(dataDirectory, "blobs", "sha256", outcome.Completed.Blob.StoredSha256[..2], outcome.Completed.Blob.StoredSha256);
+        Assert.Equal(data, File.ReadAllBytes(stored));
+    }
+
+    [Fact]
+    public async Task Upload_StartedOnOneReplica_FinishedOnAnother()
+    {
+        var data = RandomBytes(1_200_000, seed: 31);
+        var dataDirectory = Directory.CreateTempSubdirectory("edge-replicas-").FullName;
+        var prefix = $"--Edge:RedisKeyPrefix=r{Guid.NewGuid():N}:";
+        await using var a = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, prefix);
+        await using var b = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, prefix);
+        using var channelA = TestChannels.Create(a.Address, GatewayHost.Token("device-r"));
+        using var channelB = TestChannels.Create(b.Address, GatewayHost.Token("device-r"));
+
+        var onA = await UploadAsync(new V1.Uploads.UploadsClient(channelA), "replica-1", data, cutAt: 500_000);
+        var onB = await UploadAsync(new V1.Uploads.UploadsClient(channelB), "replica-1", data);
+        var queryOnA = await new V1.Uploads.UploadsClient(channelA).QueryUploadAsync(new QueryUploadRequest { UploadId = "replica-1" });
+
+        Assert.True(onA.WasCut);
+        Assert.True(onB.Started.CommittedOffset >= onA.LastAck && onB.Started.CommittedOffset > 0);
+        Assert.NotNull(onB.Completed);
+        Assert.Equal(QueryUploadResponse.Types.State.Completed, queryOnA.State);
+        var stored = Path.Combine(dataDirectory, "blobs", "sha256", onB.Completed.Blob.StoredSha256[..2], onB.Completed.Blob.StoredSha256);
+        Assert.Equal(data, File.ReadAllBytes(stored));
+    }
+
+    [Fact]
+    public async Task Upload_HalfOpenWriterOnAnotherReplica_IsFencedOut()
+    {
+        var data = RandomBytes(400_000, seed: 32);
+        var dataDirectory = Directory.CreateTempSubdirectory("edge-fence-").FullName;
+        var prefix = $"--Edge:RedisKeyPrefix=f{Guid.NewGuid():N}:";
+        await using var a = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, prefix);
+        await using var b = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, prefix);
+        using var channelA = TestChannels.Create(a.Address, GatewayHost.Token("device-f"));
+        using var channelB = TestChannels.Create(b.Address, GatewayHost.Token("device-f"));
+
+        using var old = new V1.Uploads.UploadsClient(channelA).Upload();
+        await old.RequestStream.WriteAsync(Start("fence-1", data));
+        Assert.True(await old.ResponseStream.MoveNext());
+        await old.RequestStream.WriteAsync(Chunk(data, 0, 100_000));
+        Assert.True(await old.ResponseStream.MoveNext());
+
+        var taken = await UploadAsync(new V1.Uploads.UploadsClient(channelB), "fence-1", data, cutAt: 250_000);
+
+        // The old writer wakes up and sends more: its bytes must not be taken, and it ends ABORTED.
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await old.RequestStream.WriteAsync(Chunk(data, 100_000, 300_000));
+            while (await old.ResponseStream.MoveNext())
+            {
+            }
+        });
+        var finished = await UploadAsync(new V1.Uploads.UploadsClient(channelB), "fence-1", data);
+
+        Assert.True(taken.Started.TookOver);
+        Assert.Equal(StatusCode.Aborted, error.StatusCode);
+        Assert.NotNull(finished.Completed);
+        var stored = Path.Combine(dataDirectory, "blobs", "sha256", finished.Completed.Blob.StoredSha256[..2], finished.Completed.Blob.StoredSha256);
+        Assert.Equal(data, File.ReadAllBytes(stored));
+    }
+}
