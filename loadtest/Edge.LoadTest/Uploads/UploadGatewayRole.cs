@@ -1,0 +1,98 @@
+using System.Diagnostics.Tracing;
+using System.Text.Json;
+using Edge.Gateway.Hosting;
+using Edge.Gateway.Imaging;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Edge.LoadTest.Uploads;
+
+/// <summary>
+/// The gateway under test, in a process of its own so its memory and allocations are measured apart from the
+/// client's. It is the full gateway stack; only the photo pipeline is the pass-through one, since this benchmark
+/// measures the transport (chunks, CRC32C, SHA-256, fsync, state). Commands on standard input: <c>mark</c> starts the
+/// measured window, <c>report</c> prints its figures as JSON.
+/// </summary>
+internal static class UploadGatewayRole
+{
+    public const string Name = "upload-gateway";
+
+    public static async Task<int> RunAsync(IConfiguration arguments)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["urls"] = $"http://127.0.0.1:{arguments["port"]}",
+            ["Edge:DataDirectory"] = arguments["data"],
+            ["Edge:Redis"] = arguments["redis"],
+            ["Edge:Auth:SigningKey"] = arguments["signing-key"],
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        builder.Services.AddSingleton<IPhotoPipeline, PassthroughPhotoPipeline>();
+        builder.AddEdgeGateway();
+        var app = builder.Build();
+        app.MapEdgeGateway();
+        await app.StartAsync();
+        Console.WriteLine("ready");
+
+        using var largeAllocations = new LargeAllocationListener();
+        long allocatedAtMark = 0;
+        long largeAtMark = 0;
+        while (Console.ReadLine() is { } command)
+        {
+            switch (command)
+            {
+                case "mark":
+                    allocatedAtMark = GC.GetTotalAllocatedBytes(precise: true);
+                    largeAtMark = largeAllocations.LargeBytes;
+                    Console.WriteLine("marked");
+                    break;
+                case "report":
+                    Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, long>
+                    {
+                        ["allocated_bytes"] = GC.GetTotalAllocatedBytes(precise: true) - allocatedAtMark,
+                        ["large_object_heap_bytes"] = largeAllocations.LargeBytes - largeAtMark,
+                        ["peak_rss_bytes"] = ProcessStats.PeakRssBytes(),
+                        ["rss_bytes"] = ProcessStats.RssBytes(),
+                        ["gen2_collections"] = GC.CollectionCount(2),
+                    }));
+                    break;
+                case "quit":
+                    await app.StopAsync();
+                    return 0;
+            }
+        }
+
+        await app.StopAsync();
+        return 0;
+    }
+
+    /// <summary>Sums the runtime's allocation ticks (one per ~100 KB allocated) for the large object heap.</summary>
+    private sealed class LargeAllocationListener : EventListener
+    {
+        private long _largeBytes;
+
+        public long LargeBytes => Interlocked.Read(ref _largeBytes);
+
+        protected override void OnEventSourceCreated(EventSource source)
+        {
+            if (source.Name == "Microsoft-Windows-DotNETRuntime")
+            {
+                EnableEvents(source, EventLevel.Verbose, (EventKeywords)0x1); // GC keyword: AllocationTick
+            }
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs e)
+        {
+            // AllocationTick_V4: AllocationKind 1 = large object heap.
+            if (e.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) == true
+                && e.Payload is { Count: > 1 }
+                && Convert.ToInt32(e.Payload[e.PayloadNames!.IndexOf("AllocationKind")], System.Globalization.CultureInfo.InvariantCulture) == 1)
+            {
+                var amount = e.PayloadNames.IndexOf("AllocationAmount64") is var i and >= 0
+                    ? Convert.ToInt64(e.Payload[i], System.Globalization.CultureInfo.InvariantCulture)
+                    : 100_000;
+                Interlocked.Add(ref _largeBytes, amount);
+            }
+        }
+    }
+}
