@@ -1,0 +1,13 @@
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+
+namespace Edge.CoreSim.FaultInjection;
+
+internal static partial class FaultLog
+{
+    [LoggerMessage(EventId = 200, Level = LogLevel.Debug, Message = "Injected {StatusCode} into {Method}: {Reason}.")]
+    public static partial void Injected(ILogger logger, string method, StatusCode statusCode, string reason);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Faults replaced: {Faults}.")]
+    public static partial void Replaced(ILogger logger, string faults);
+}
