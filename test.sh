@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every test. Installs what the tests need from Debian when it is missing (redis-server; exiftool for the
+# photo privacy checks), then builds and tests the whole solution.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]}"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build Edge.sln -c Release -nologo -clp:ErrorsOnly
+results=$(mktemp -d)
+status=0
+dotnet test Edge.sln -c Release --no-build --logger "trx" --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true || status=$?
+
+# One summary line over every test assembly.
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
+done
+rm -rf "$results"
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
