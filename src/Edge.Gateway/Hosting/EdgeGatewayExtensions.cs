@@ -1,3 +1,4 @@
+using Edge.Gateway.Core;
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Imaging;
 using Edge.Gateway.Security;
@@ -39,6 +40,7 @@ public static class EdgeGatewayExtensions
         services.AddGrpcHealthChecks().AddCheck("state", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
         services.AddEdgeDeviceAuthentication();
 
+        services.AddEdgeCore(builder.Configuration);
         services.AddEdgeState(edge);
         services.TryAddSingleton<StagingArea>();
         services.TryAddSingleton<BlobStore>();

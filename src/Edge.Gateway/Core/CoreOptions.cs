@@ -1,0 +1,24 @@
+namespace Edge.Gateway.Core;
+
+/// <summary>How the gateway reaches the carrier's core system. Bound from <c>Edge:Core</c>.</summary>
+public sealed class CoreOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Edge:Core";
+
+    /// <summary>
+    /// Address of the core's <c>core.v1</c> gRPC endpoint, e.g. <c>http://core:5090</c>. When empty (the zero-setup
+    /// default) the gateway starts the core simulator inside its own process, on a loopback port, and forwards to it
+    /// over real gRPC. Default: empty.
+    /// </summary>
+    public string? Address { get; set; }
+
+    /// <summary>Loopback port of the in-process core simulator; 0 lets the OS choose. Default: 0.</summary>
+    public int EmbeddedPort { get; set; }
+
+    /// <summary>Deadline of each call to the core. Default: 10 seconds.</summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>True when the gateway runs the simulator itself.</summary>
+    public bool UsesEmbeddedSimulator => string.IsNullOrWhiteSpace(Address);
+}
