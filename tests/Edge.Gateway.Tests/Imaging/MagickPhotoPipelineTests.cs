@@ -107,10 +107,13 @@ public sealed class MagickPhotoPipelineTests(PipelineFixture fixture) : IClassFi
         scene.Strip();
         var original = TestPhotos.Jpeg(scene);
 
-        var result = await fixture.ProcessAsync(original);
+        var source = fixture.Source(original);
+
+        var result = await fixture.Pipeline.ProcessAsync(source, CancellationToken.None);
 
         // Magick writes only JFIF, which is kept: nothing to strip, so the upload itself is stored.
-        Assert.EndsWith("upload-" + Path.GetFileName(result.StoredPath).Split('-')[^1], result.StoredPath);
+        Assert.Equal(source.Path, result.StoredPath);
+        Assert.Equal(["thumbnail.jpg"], Directory.GetFiles(source.WorkDirectory).Select(Path.GetFileName));
         Assert.False(result.Report!.MetadataStripped);
     }
 
