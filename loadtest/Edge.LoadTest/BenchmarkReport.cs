@@ -1,70 +1,82 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using HdrHistogram;
 
 namespace Edge.LoadTest;
 
 /// <summary>
-/// One scenario's figures: printed as an aligned table and saved as JSON under <c>loadtest/results/</c>, so runs can
-/// be compared.
+/// The result of one scenario run: its parameters and named measurements, printed as a table and saved as
+/// JSON under loadtest/results/. Every scenario reports through this, so runs stay comparable.
 /// </summary>
 internal sealed class BenchmarkReport(string scenario)
 {
-    private readonly JsonObject _figures = [];
-    private readonly List<(string Name, string Value)> _lines = [];
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public string Scenario { get; } = scenario;
 
-    public BenchmarkReport Add(string name, double value, string unit, int decimals = 1)
-    {
-        _figures[name] = Math.Round(value, decimals);
-        _lines.Add((name, value.ToString("N" + decimals, CultureInfo.InvariantCulture) + " " + unit));
-        return this;
-    }
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
-    public BenchmarkReport Add(string name, string value)
-    {
-        _figures[name] = value;
-        _lines.Add((name, value));
-        return this;
-    }
+    public string Machine { get; } = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
 
-    /// <summary>p50, p95, p99 and max of a histogram recorded in microseconds, in milliseconds.</summary>
-    public BenchmarkReport AddLatency(string name, LongHistogram microseconds)
-    {
-        Add(name + "_p50_ms", microseconds.GetValueAtPercentile(50) / 1000.0, "ms", 2);
-        Add(name + "_p95_ms", microseconds.GetValueAtPercentile(95) / 1000.0, "ms", 2);
-        Add(name + "_p99_ms", microseconds.GetValueAtPercentile(99) / 1000.0, "ms", 2);
-        Add(name + "_max_ms", microseconds.GetMaxValue() / 1000.0, "ms", 2);
-        return this;
-    }
+    public Dictionary<string, string> Parameters { get; } = [];
 
-    public static LongHistogram NewLatencyHistogram() => new(TimeStamp.Hours(1) / 1_000_000 * 1_000_000, 3);
+    public List<Measurement> Measurements { get; } = [];
 
-    public string Save(string? directory = null)
+    public void Add(string name, double value, string unit) => Measurements.Add(new Measurement(name, Math.Round(value, 3), unit));
+
+    /// <summary>Adds p50, p90, p99 and max of a histogram recorded in microseconds, as milliseconds.</summary>
+    public void AddPercentiles(string name, HistogramBase microseconds)
     {
-        directory ??= Path.Combine(Directory.GetCurrentDirectory(), "loadtest", "results");
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, $"{Scenario}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.json");
-        var document = new JsonObject
+        foreach (var percentile in new[] { 50.0, 90.0, 99.0 })
         {
-            ["scenario"] = Scenario,
-            ["utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-            ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
-            ["figures"] = _figures.DeepClone(),
-        };
-        File.WriteAllText(path, document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        return path;
+            Add($"{name} p{percentile:0}", microseconds.GetValueAtPercentile(percentile) / 1000.0, "ms");
+        }
+
+        Add($"{name} max", microseconds.GetMaxValue() / 1000.0, "ms");
     }
 
     public void Print(TextWriter output)
     {
-        output.WriteLine($"== {Scenario} ==");
-        var width = _lines.Max(l => l.Name.Length);
-        foreach (var (name, value) in _lines)
+        output.WriteLine($"scenario {Scenario} ({Machine})");
+        output.WriteLine("  " + string.Join(", ", Parameters.Select(p => $"{p.Key}={p.Value}")));
+        var width = Measurements.Max(m => m.Name.Length);
+        foreach (var measurement in Measurements)
         {
-            output.WriteLine($"  {name.PadRight(width)}  {value}");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {measurement.Name.PadRight(width)}  {measurement.Value,12:0.###} {measurement.Unit}"));
         }
+    }
+
+    /// <summary>Writes <c>{scenario}-{utc time}.json</c> into <paramref name="directory"/> and returns its path.</summary>
+    public string WriteJson(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, $"{Scenario}-{StartedAt:yyyyMMdd'T'HHmmss'Z'}.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+        return path;
+    }
+
+    internal sealed record Measurement(string Name, double Value, string Unit);
+}
+
+/// <summary>Process-wide figures from the OS.</summary>
+internal static class ProcessFigures
+{
+    /// <summary>Peak resident set size (VmHWM), or 0 where /proc is not available.</summary>
+    public static long PeakResidentBytes()
+    {
+        const string Path = "/proc/self/status";
+        if (!File.Exists(Path))
+        {
+            return 0;
+        }
+
+        var line = File.ReadLines(Path).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    public static TimeSpan CpuTime()
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
     }
 }

@@ -1,18 +1,88 @@
 using Edge.LoadTest.Uploads;
 
-// Edge.LoadTest <scenario> [--option value ...]: benchmark runners that share one report format (loadtest/README.md).
-var scenario = args.FirstOrDefault();
-var arguments = new ConfigurationBuilder().AddCommandLine(args.Skip(1).ToArray()).Build();
-return scenario switch
-{
-    UploadScenario.Name => await UploadScenario.RunAsync(arguments),
-    UploadGatewayRole.Name => await UploadGatewayRole.RunAsync(arguments),
-    _ => Usage(),
-};
+namespace Edge.LoadTest;
 
-static int Usage()
+internal static class LoadTestProgram
 {
-    Console.Error.WriteLine("usage: Edge.LoadTest <scenario> [options]");
-    Console.Error.WriteLine("  uploads [--concurrency 32] [--uploads 480] [--size 3000000] [--chunk 65536] [--redis host:port] [--data dir]");
-    return 2;
+    private const string Usage = """
+        usage: Edge.LoadTest <scenario> [options]
+
+        scenarios:
+          photos   the photo pipeline in-process on a generated 4000x3000 phone JPEG
+                   --concurrency N (default 2)  --count N (default 60)  --warmup N (default 4)
+          uploads  concurrent uploads over loopback against a gateway process (transport: chunks, CRC32C,
+                   SHA-256, fsync, state); --concurrency N (32) --uploads N (480) --size BYTES (3000000)
+                   --chunk BYTES (65536) --redis HOST:PORT (embedded mode when absent) --data DIR
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        var options = ScenarioArguments.Parse(args[1..]);
+        BenchmarkReport report;
+        switch (args[0])
+        {
+            case "photos":
+                report = await PhotoScenario.RunAsync(options);
+                break;
+            case UploadScenario.Name:
+                report = await UploadScenario.RunAsync(options);
+                break;
+            case UploadGatewayRole.Name:
+                return await UploadGatewayRole.RunAsync(options);
+            default:
+                Console.Error.WriteLine(Usage);
+                return 2;
+        }
+
+        report.Print(Console.Out);
+        var path = report.WriteJson(Path.Combine(FindRepositoryRoot(), "loadtest", "results"));
+        Console.WriteLine($"written {path}");
+        return 0;
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(Environment.CurrentDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Edge.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        return Environment.CurrentDirectory;
+    }
+}
+
+/// <summary><c>--name value</c> pairs after the scenario name.</summary>
+internal sealed class ScenarioArguments
+{
+    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+
+    public static ScenarioArguments Parse(string[] args)
+    {
+        var parsed = new ScenarioArguments();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"expected --name value, got '{args[i]}'");
+            }
+
+            parsed._values[args[i][2..]] = args[++i];
+        }
+
+        return parsed;
+    }
+
+    public string? String(string name) => _values.GetValueOrDefault(name);
+
+    public int Int(string name, int fallback)
+        => _values.TryGetValue(name, out var value) ? int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) : fallback;
 }

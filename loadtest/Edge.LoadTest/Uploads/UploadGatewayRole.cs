@@ -16,15 +16,15 @@ internal static class UploadGatewayRole
 {
     public const string Name = "upload-gateway";
 
-    public static async Task<int> RunAsync(IConfiguration arguments)
+    public static async Task<int> RunAsync(ScenarioArguments arguments)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["urls"] = $"http://127.0.0.1:{arguments["port"]}",
-            ["Edge:DataDirectory"] = arguments["data"],
-            ["Edge:Redis"] = arguments["redis"],
-            ["Edge:Auth:SigningKey"] = arguments["signing-key"],
+            ["urls"] = $"http://127.0.0.1:{arguments.String("port")}",
+            ["Edge:DataDirectory"] = arguments.String("data"),
+            ["Edge:Redis"] = arguments.String("redis"),
+            ["Edge:Auth:SigningKey"] = arguments.String("signing-key"),
             ["Logging:LogLevel:Default"] = "Warning",
         });
         builder.Services.AddSingleton<IPhotoPipeline, PassthroughPhotoPipeline>();
@@ -51,8 +51,7 @@ internal static class UploadGatewayRole
                     {
                         ["allocated_bytes"] = GC.GetTotalAllocatedBytes(precise: true) - allocatedAtMark,
                         ["large_object_heap_bytes"] = largeAllocations.LargeBytes - largeAtMark,
-                        ["peak_rss_bytes"] = ProcessStats.PeakRssBytes(),
-                        ["rss_bytes"] = ProcessStats.RssBytes(),
+                        ["peak_rss_bytes"] = ProcessFigures.PeakResidentBytes(),
                         ["gen2_collections"] = GC.CollectionCount(2),
                     }));
                     break;

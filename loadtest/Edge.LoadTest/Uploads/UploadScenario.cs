@@ -20,20 +20,20 @@ internal static class UploadScenario
 {
     public const string Name = "uploads";
 
-    public static async Task<int> RunAsync(IConfiguration arguments)
+    public static async Task<BenchmarkReport> RunAsync(ScenarioArguments arguments)
     {
-        var concurrency = int.Parse(arguments["concurrency"] ?? "32", System.Globalization.CultureInfo.InvariantCulture);
-        var total = int.Parse(arguments["uploads"] ?? "480", System.Globalization.CultureInfo.InvariantCulture);
-        var size = int.Parse(arguments["size"] ?? "3000000", System.Globalization.CultureInfo.InvariantCulture);
-        var chunk = int.Parse(arguments["chunk"] ?? "65536", System.Globalization.CultureInfo.InvariantCulture);
-        var data = arguments["data"] ?? Directory.CreateTempSubdirectory("edge-upload-bench-").FullName;
+        var concurrency = arguments.Int("concurrency", 32);
+        var total = arguments.Int("uploads", 480);
+        var size = arguments.Int("size", 3000000);
+        var chunk = arguments.Int("chunk", 65536);
+        var data = arguments.String("data") ?? Directory.CreateTempSubdirectory("edge-upload-bench-").FullName;
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var port = FreePort();
 
         Console.WriteLine($"uploads: {total} x {size:N0} bytes in {chunk / 1024} KiB chunks, {concurrency} at a time, data in {data}");
         using var gateway = Process.Start(new ProcessStartInfo("dotnet",
             [typeof(UploadScenario).Assembly.Location, UploadGatewayRole.Name, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             "--data", data, "--signing-key", key, .. (arguments["redis"] is { } redis ? new[] { "--redis", redis } : [])])
+             "--data", data, "--signing-key", key, .. (arguments.String("redis") is { } redis ? new[] { "--redis", redis } : [])])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -42,8 +42,7 @@ internal static class UploadScenario
         {
             if (await gateway.StandardOutput.ReadLineAsync() != "ready")
             {
-                Console.Error.WriteLine("the gateway did not start");
-                return 1;
+                throw new InvalidOperationException("the gateway process did not start");
             }
 
             // One device per concurrent upload, as in a depot: the gateway limits uploads per device.
@@ -59,11 +58,11 @@ internal static class UploadScenario
             var client = new Edge.V1.Uploads.UploadsClient(channel);
 
             // Warm up (JIT, connections, SQLite), then measure.
-            await RunUploadsAsync(client, headers, Math.Min(concurrency, 8), Math.Min(concurrency, 8) * 2, size, chunk, seed: 1_000_000, BenchmarkReport.NewLatencyHistogram());
+            await RunUploadsAsync(client, headers, Math.Min(concurrency, 8), Math.Min(concurrency, 8) * 2, size, chunk, seed: 1_000_000, new LongHistogram(3_600_000_000L, 3));
             await gateway.StandardInput.WriteLineAsync("mark");
             await gateway.StandardOutput.ReadLineAsync();
 
-            var latencies = BenchmarkReport.NewLatencyHistogram();
+            var latencies = new LongHistogram(3_600_000_000L, 3);
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime + gateway.TotalProcessorTime;
             var stopwatch = Stopwatch.StartNew();
             await RunUploadsAsync(client, headers, concurrency, total, size, chunk, seed: 0, latencies);
@@ -76,24 +75,23 @@ internal static class UploadScenario
             var megabytes = (double)total * size / 1_000_000;
             var chunks = (double)total * Math.Ceiling((double)size / chunk);
 
-            var report = new BenchmarkReport(Name)
-                .Add("concurrency", concurrency, "", 0)
-                .Add("uploads", total, "", 0)
-                .Add("object_bytes", size, "B", 0)
-                .Add("chunk_bytes", chunk, "B", 0)
-                .Add("throughput_mb_per_s", megabytes / elapsed.TotalSeconds, "MB/s")
-                .Add("uploads_per_s", total / elapsed.TotalSeconds, "uploads/s")
-                .AddLatency("upload", latencies)
-                .Add("cpu_ms_per_mb_client_and_gateway", cpu.TotalMilliseconds / megabytes, "ms", 2)
-                .Add("gateway_peak_rss_mb", server["peak_rss_bytes"] / 1_048_576.0, "MiB")
-                .Add("gateway_allocated_bytes_per_mb", server["allocated_bytes"] / megabytes, "B")
-                .Add("gateway_loh_bytes_per_chunk", server["large_object_heap_bytes"] / chunks, "B", 0)
-                .Add("gateway_gen2_collections", server["gen2_collections"], "", 0);
-            report.Print(Console.Out);
-            Console.WriteLine($"saved {report.Save()}");
+            var report = new BenchmarkReport(Name);
+            report.Parameters["concurrency"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            report.Parameters["uploads"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            report.Parameters["object_bytes"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            report.Parameters["chunk_bytes"] = chunk.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            report.Parameters["state"] = arguments.String("redis") is null ? "embedded (SQLite)" : "redis";
+            report.Add("throughput", megabytes / elapsed.TotalSeconds, "MB/s");
+            report.Add("uploads per second", total / elapsed.TotalSeconds, "uploads/s");
+            report.AddPercentiles("upload time", latencies);
+            report.Add("CPU per MB, client and gateway", cpu.TotalMilliseconds / megabytes, "ms");
+            report.Add("gateway peak RSS", server["peak_rss_bytes"] / 1_048_576.0, "MiB");
+            report.Add("gateway allocated per MB received", server["allocated_bytes"] / megabytes, "B");
+            report.Add("gateway large-object-heap bytes per chunk", server["large_object_heap_bytes"] / chunks, "B");
+            report.Add("gateway gen2 collections", server["gen2_collections"], "");
             await gateway.StandardInput.WriteLineAsync("quit");
             await gateway.WaitForExitAsync();
-            return 0;
+            return report;
         }
         finally
         {
@@ -102,7 +100,7 @@ internal static class UploadScenario
                 gateway.Kill(entireProcessTree: true);
             }
 
-            if (arguments["data"] is null)
+            if (arguments.String("data") is null)
             {
                 Directory.Delete(data, recursive: true);
             }

@@ -45,7 +45,7 @@ public static class EdgeGatewayExtensions
         services.TryAddSingleton<StagingArea>();
         services.TryAddSingleton<BlobStore>();
         services.TryAddSingleton<LocalWriters>();
-        services.TryAddSingleton<IPhotoPipeline, PassthroughPhotoPipeline>();
+        services.AddEdgePhotoPipeline();
         services.AddHostedService<StagingSweeper>();
 
         // Prometheus scrape endpoint on its own HTTP/1.1 listener (the gRPC port speaks HTTP/2 only). Off unless a port is set.

@@ -1,3 +1,4 @@
+using Edge.Gateway.Tests.Imaging;
 using Edge.Gateway.Tests.Infrastructure;
 using Edge.V1;
 using Grpc.Core;
@@ -7,7 +8,8 @@ namespace Edge.Gateway.Tests.Uploads;
 
 /// <summary>
 /// The gateway as real processes: killed with SIGKILL mid-upload and restarted, and two replicas sharing Redis and a
-/// data directory.
+/// data directory. The photos are real phone-like JPEGs, so the production photo pipeline runs on them: what is stored
+/// is the stripped photo, under its own digest, while the device's digest is what the upload verified.
 /// </summary>
 [Collection(RedisCollection.Name)]
 public sealed class UploadProcessTests(RedisServer redis)
@@ -17,7 +19,8 @@ public sealed class UploadProcessTests(RedisServer redis)
     [InlineData(true)]
     public async Task Upload_GatewayKilledMidUpload_CompletesAfterRestart(bool useRedis)
     {
-        var data = RandomBytes(1_800_000, seed: 30);
+        var data = TestPhotos.PhoneJpeg(3600, 2700);
+        Assert.True(data.Length > 1_200_000, $"photo of {data.Length} bytes");
         var dataDirectory = Directory.CreateTempSubdirectory("edge-kill-").FullName;
         var redisConnection = useRedis ? redis.ConnectionString : null;
         var prefix = $"--Edge:RedisKeyPrefix=k{Guid.NewGuid():N}:";
@@ -31,7 +34,7 @@ public sealed class UploadProcessTests(RedisServer redis)
             using var call = client.Upload();
             await call.RequestStream.WriteAsync(Start("kill-1", data));
             Assert.True(await call.ResponseStream.MoveNext());
-            for (var offset = 0; offset < 1_000_000; offset += 64 * 1024)
+            for (var offset = 0; offset < 1_048_576; offset += 64 * 1024)
             {
                 await call.RequestStream.WriteAsync(Chunk(data, offset, 64 * 1024));
             }
@@ -57,18 +60,18 @@ public sealed class UploadProcessTests(RedisServer redis)
         Assert.Equal(query.CommittedOffset, outcome.Started.CommittedOffset);
         Assert.NotNull(outcome.Completed);
         Assert.Equal(Sha256(data), outcome.Completed.Blob.Sha256);
-        var stored = Path.Combine(dataDirectory, "blobs", "sha256", outcome.Completed.Blob.StoredSha256[..2], outcome.Completed.Blob.StoredSha256);
-        Assert.Equal(data, File.ReadAllBytes(stored));
+        AssertStoredPhoto(dataDirectory, outcome.Completed.Blob);
     }
 
     [Fact]
     public async Task Upload_StartedOnOneReplica_FinishedOnAnother()
     {
-        var data = RandomBytes(1_200_000, seed: 31);
+        var data = TestPhotos.PhoneJpeg(3000, 2250);
         var dataDirectory = Directory.CreateTempSubdirectory("edge-replicas-").FullName;
         var prefix = $"--Edge:RedisKeyPrefix=r{Guid.NewGuid():N}:";
-        await using var a = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, prefix);
-        await using var b = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, prefix);
+        var (coreA, coreB) = SharedCore();
+        await using var a = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, prefix, coreA);
+        await using var b = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, prefix, coreB);
         using var channelA = TestChannels.Create(a.Address, GatewayHost.Token("device-r"));
         using var channelB = TestChannels.Create(b.Address, GatewayHost.Token("device-r"));
 
@@ -80,18 +83,19 @@ public sealed class UploadProcessTests(RedisServer redis)
         Assert.True(onB.Started.CommittedOffset >= onA.LastAck && onB.Started.CommittedOffset > 0);
         Assert.NotNull(onB.Completed);
         Assert.Equal(QueryUploadResponse.Types.State.Completed, queryOnA.State);
-        var stored = Path.Combine(dataDirectory, "blobs", "sha256", onB.Completed.Blob.StoredSha256[..2], onB.Completed.Blob.StoredSha256);
-        Assert.Equal(data, File.ReadAllBytes(stored));
+        Assert.Equal(Sha256(data), onB.Completed.Blob.Sha256);
+        AssertStoredPhoto(dataDirectory, onB.Completed.Blob);
     }
 
     [Fact]
     public async Task Upload_HalfOpenWriterOnAnotherReplica_IsFencedOut()
     {
-        var data = RandomBytes(400_000, seed: 32);
+        var data = TestPhotos.PhoneJpeg(2400, 1800);
         var dataDirectory = Directory.CreateTempSubdirectory("edge-fence-").FullName;
         var prefix = $"--Edge:RedisKeyPrefix=f{Guid.NewGuid():N}:";
-        await using var a = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, prefix);
-        await using var b = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, prefix);
+        var (coreA, coreB) = SharedCore();
+        await using var a = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, prefix, coreA);
+        await using var b = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, prefix, coreB);
         using var channelA = TestChannels.Create(a.Address, GatewayHost.Token("device-f"));
         using var channelB = TestChannels.Create(b.Address, GatewayHost.Token("device-f"));
 
@@ -106,7 +110,7 @@ public sealed class UploadProcessTests(RedisServer redis)
         // The old writer wakes up and sends more: its bytes must not be taken, and it ends ABORTED.
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
         {
-            await old.RequestStream.WriteAsync(Chunk(data, 100_000, 300_000));
+            await old.RequestStream.WriteAsync(Chunk(data, 100_000, 200_000));
             while (await old.ResponseStream.MoveNext())
             {
             }
@@ -116,7 +120,27 @@ public sealed class UploadProcessTests(RedisServer redis)
         Assert.True(taken.Started.TookOver);
         Assert.Equal(StatusCode.Aborted, error.StatusCode);
         Assert.NotNull(finished.Completed);
-        var stored = Path.Combine(dataDirectory, "blobs", "sha256", finished.Completed.Blob.StoredSha256[..2], finished.Completed.Blob.StoredSha256);
-        Assert.Equal(data, File.ReadAllBytes(stored));
+        Assert.Equal(Sha256(data), finished.Completed.Blob.Sha256);
+        AssertStoredPhoto(dataDirectory, finished.Completed.Blob);
+    }
+
+    /// <summary>
+    /// Replicas share one core: the first hosts the simulator on a known port, the second is pointed at it (two
+    /// simulators cannot share one data directory).
+    /// </summary>
+    private static (string First, string Second) SharedCore()
+    {
+        var port = RedisServer.FreePort();
+        return ($"--Edge:Core:EmbeddedPort={port}", $"--Edge:Core:Address=http://127.0.0.1:{port}");
+    }
+
+    /// <summary>The stored photo is whole (its bytes hash to the digest named), a JPEG, and free of the planted metadata.</summary>
+    private static void AssertStoredPhoto(string dataDirectory, StoredBlob blob)
+    {
+        var stored = File.ReadAllBytes(Path.Combine(dataDirectory, "blobs", "sha256", blob.StoredSha256[..2], blob.StoredSha256));
+        Assert.Equal(blob.StoredSha256, Sha256(stored));
+        Assert.Equal("image/jpeg", blob.ContentType);
+        Assert.NotNull(blob.Photo);
+        Assert.False(TestPhotos.Contains(stored, TestPhotos.Planted));
     }
 }

@@ -1,0 +1,134 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text;
+using Edge.Gateway.Imaging;
+using HdrHistogram;
+using ImageMagick;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Edge.LoadTest;
+
+/// <summary>
+/// Runs the photo pipeline in-process on a phone-like 4000x3000 JPEG of about 3 MB carrying EXIF (GPS,
+/// Orientation 6), XMP, a comment and an ICC profile, and measures throughput, latency and CPU per photo.
+/// </summary>
+internal static class PhotoScenario
+{
+    public static async Task<BenchmarkReport> RunAsync(ScenarioArguments arguments)
+    {
+        var concurrency = arguments.Int("concurrency", 2);
+        var count = arguments.Int("count", 60);
+        var warmup = arguments.Int("warmup", 4);
+        var root = Directory.CreateTempSubdirectory("edge-loadtest-photos-").FullName;
+        try
+        {
+            var photo = Path.Combine(root, "photo.jpg");
+            var bytes = MakePhoneJpeg();
+            await File.WriteAllBytesAsync(photo, bytes);
+
+            var report = new BenchmarkReport("photos");
+            report.Parameters["concurrency"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            report.Parameters["count"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            report.Parameters["photo"] = $"4000x3000 JPEG, {bytes.Length / 1e6:0.00} MB";
+            report.Add("photo size", bytes.Length / 1e6, "MB");
+
+            MeasureStrip(report, bytes, root, Math.Max(count, 20));
+
+            var options = new PhotoOptions { Concurrency = concurrency, QueueLength = count + warmup };
+            using var pipeline = new MagickPhotoPipeline(Options.Create(options), NullLogger<MagickPhotoPipeline>.Instance);
+            await RunBatchAsync(pipeline, photo, bytes.Length, root, warmup, concurrency, histogram: null);
+
+            var latency = new LongHistogram(TimeStamp.Minutes(1), 3);
+            var cpuBefore = ProcessFigures.CpuTime();
+            var wall = Stopwatch.StartNew();
+            var lastReport = await RunBatchAsync(pipeline, photo, bytes.Length, root, count, concurrency, latency);
+            wall.Stop();
+            var cpu = ProcessFigures.CpuTime() - cpuBefore;
+
+            report.Add("photos/s", count / wall.Elapsed.TotalSeconds, "1/s");
+            report.AddPercentiles("pipeline", latency);
+            report.Add("pipeline CPU per photo", cpu.TotalMilliseconds / count, "ms");
+            report.Add("peak RSS (VmHWM)", ProcessFigures.PeakResidentBytes() / (1024.0 * 1024), "MiB");
+            report.Parameters["verdict"] = $"{lastReport.Verdict} (brightness {lastReport.Brightness}, sharpness {lastReport.Sharpness})";
+            return report;
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    /// <summary>Read, strip and write the stored copy: the whole lossless path for one JPEG.</summary>
+    private static void MeasureStrip(BenchmarkReport report, byte[] bytes, string root, int iterations)
+    {
+        var source = Path.Combine(root, "strip-source.jpg");
+        File.WriteAllBytes(source, bytes);
+        var output = new ArrayBufferWriter<byte>(bytes.Length);
+        var histogram = new LongHistogram(TimeStamp.Minutes(1), 3);
+        var cpuBefore = ProcessFigures.CpuTime();
+        for (var i = 0; i < iterations; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            output.ResetWrittenCount();
+            JpegMetadataStripper.Strip(File.ReadAllBytes(source), output);
+            File.WriteAllBytes(Path.Combine(root, "stripped.jpg"), output.WrittenSpan);
+            histogram.RecordValue((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+        }
+
+        report.Add("strip (read+strip+write) CPU per photo", (ProcessFigures.CpuTime() - cpuBefore).TotalMilliseconds / iterations, "ms");
+        report.AddPercentiles("strip", histogram);
+    }
+
+    private static async Task<Edge.V1.PhotoReport> RunBatchAsync(MagickPhotoPipeline pipeline, string photo, long size, string root, int count, int concurrency, LongHistogram? histogram)
+    {
+        using var slots = new SemaphoreSlim(concurrency);
+        Edge.V1.PhotoReport? last = null;
+        var tasks = Enumerable.Range(0, count).Select(async i =>
+        {
+            await slots.WaitAsync();
+            var work = Directory.CreateDirectory(Path.Combine(root, $"work-{Guid.NewGuid():n}")).FullName;
+            try
+            {
+                var started = Stopwatch.GetTimestamp();
+                var result = await pipeline.ProcessAsync(new PhotoSource(photo, size, "bench", "image/jpeg", work), CancellationToken.None);
+                histogram?.RecordValue((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+                last = result.Report;
+            }
+            finally
+            {
+                Directory.Delete(work, recursive: true);
+                slots.Release();
+            }
+        }).ToArray();
+        await Task.WhenAll(tasks);
+        return last!;
+    }
+
+    /// <summary>A plasma "doorstep" with a parcel and sensor-like noise at 4000x3000, JPEG quality 90: about what a phone camera stores.</summary>
+    private static byte[] MakePhoneJpeg()
+    {
+        MagickNET.SetRandomSeed(42);
+        using var image = new MagickImage("plasma:#6b8cae-#c9a77c", 4000, 3000);
+        var parcel = new ImageMagick.Drawing.Drawables()
+            .FillColor(new MagickColor("#8e5b2e")).Rectangle(1400, 1100, 2800, 2600)
+            .FillColor(new MagickColor("#f0e6d2")).Rectangle(1800, 1500, 2400, 1800)
+            .StrokeColor(new MagickColor("#1d1d1d")).StrokeWidth(6).Line(1400, 1850, 2800, 1850)
+            .FillColor(new MagickColor("#2f3b45")).Rectangle(200, 2700, 3800, 2900);
+        parcel.Draw(image);
+        image.AddNoise(NoiseType.Gaussian, 0.14);
+        var exif = new ExifProfile();
+        exif.SetValue(ExifTag.Orientation, (ushort)6);
+        exif.SetValue(ExifTag.Make, "Phone");
+        exif.SetValue(ExifTag.GPSLatitudeRef, "N");
+        exif.SetValue(ExifTag.GPSLatitude, [new Rational(52, 1), new Rational(31, 1), new Rational(1234, 100)]);
+        exif.SetValue(ExifTag.GPSLongitudeRef, "E");
+        exif.SetValue(ExifTag.GPSLongitude, [new Rational(13, 1), new Rational(24, 1), new Rational(1800, 100)]);
+        image.SetProfile(exif);
+        image.SetProfile(new XmpProfile(Encoding.UTF8.GetBytes("<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"/>")));
+        image.SetProfile(ColorProfiles.SRGB);
+        image.Comment = "benchmark";
+        image.Quality = 90;
+        return image.ToByteArray(MagickFormat.Jpeg);
+    }
+}

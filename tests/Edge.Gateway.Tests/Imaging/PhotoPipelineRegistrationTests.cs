@@ -1,0 +1,51 @@
+using Edge.Gateway.Imaging;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Edge.Gateway.Tests.Imaging;
+
+public sealed class PhotoPipelineRegistrationTests
+{
+    private static ServiceProvider Build(Dictionary<string, string?> settings)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        services.AddLogging();
+        services.AddEdgePhotoPipeline();
+        return services.BuildServiceProvider();
+    }
+
+    [Fact]
+    public void AddEdgePhotoPipeline_BindsEdgePhotos_AndRegistersMagickPipeline()
+    {
+        using var provider = Build(new() { ["Edge:Photos:MaxSide"] = "8000", ["Edge:Photos:Concurrency"] = "1", ["Edge:Photos:BlurryBelow"] = "12.5" });
+
+        var options = provider.GetRequiredService<IOptions<PhotoOptions>>().Value;
+
+        Assert.Equal((8000, 1, 12.5, 50_000_000L), (options.MaxSide, options.Concurrency, options.BlurryBelow, options.MaxPixels));
+        Assert.IsType<MagickPhotoPipeline>(provider.GetRequiredService<IPhotoPipeline>());
+    }
+
+    [Fact]
+    public void AddEdgePhotoPipeline_KeepsAnEarlierRegistration()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IPhotoPipeline, PassthroughPhotoPipeline>();
+
+        services.AddEdgePhotoPipeline();
+
+        Assert.Single(services, d => d.ServiceType == typeof(IPhotoPipeline));
+    }
+
+    [Fact]
+    public void InvalidOptions_FailValidation()
+    {
+        using var provider = Build(new() { ["Edge:Photos:Concurrency"] = "0", ["Edge:Photos:QueueLength"] = "-1" });
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<PhotoOptions>>().Value);
+
+        Assert.Contains(ex.Failures, f => f.Contains(nameof(PhotoOptions.Concurrency), StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains(nameof(PhotoOptions.QueueLength), StringComparison.Ordinal));
+    }
+}
