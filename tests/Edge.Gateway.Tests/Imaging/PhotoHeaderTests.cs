@@ -7,7 +7,7 @@ namespace Edge.Gateway.Tests.Imaging;
 public sealed class PhotoHeaderTests(PipelineFixture fixture) : IClassFixture<PipelineFixture>
 {
     /// <summary>A real, small JPEG whose SOF0 claims 65,500 x 65,500 pixels (about 4.3 gigapixels).</summary>
-    private static byte[] JpegBomb()
+    internal static byte[] JpegBomb()
     {
         using var image = TestPhotos.Scene(64, 48);
         image.Settings.Interlace = Interlace.NoInterlace;
