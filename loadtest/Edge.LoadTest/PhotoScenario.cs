@@ -106,7 +106,7 @@ internal static class PhotoScenario
     }
 
     /// <summary>A plasma "doorstep" with a parcel and sensor-like noise at 4000x3000, JPEG quality 90: about what a phone camera stores.</summary>
-    private static byte[] MakePhoneJpeg()
+    internal static byte[] MakePhoneJpeg(string comment = "benchmark")
     {
         MagickNET.SetRandomSeed(42);
         using var image = new MagickImage("plasma:#6b8cae-#c9a77c", 4000, 3000);
@@ -127,7 +127,7 @@ internal static class PhotoScenario
         image.SetProfile(exif);
         image.SetProfile(new XmpProfile(Encoding.UTF8.GetBytes("<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"/>")));
         image.SetProfile(ColorProfiles.SRGB);
-        image.Comment = "benchmark";
+        image.Comment = comment;
         image.Quality = 90;
         return image.ToByteArray(MagickFormat.Jpeg);
     }

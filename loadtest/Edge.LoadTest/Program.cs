@@ -13,6 +13,7 @@ internal static class LoadTestProgram
           uploads  concurrent uploads over loopback against a gateway process (transport: chunks, CRC32C,
                    SHA-256, fsync, state); --concurrency N (32) --uploads N (480) --size BYTES (3000000)
                    --chunk BYTES (65536) --redis HOST:PORT (embedded mode when absent) --data DIR
+                   --photos true: upload 4000x3000 phone JPEGs through the real photo pipeline instead
         """;
 
     public static async Task<int> Main(string[] args)

@@ -8,8 +8,8 @@ namespace Edge.LoadTest.Uploads;
 
 /// <summary>
 /// The gateway under test, in a process of its own so its memory and allocations are measured apart from the
-/// client's. It is the full gateway stack; only the photo pipeline is the pass-through one, since this benchmark
-/// measures the transport (chunks, CRC32C, SHA-256, fsync, state). Commands on standard input: <c>mark</c> starts the
+/// client's. It is the full gateway stack; unless told <c>--pipeline photos</c>, the photo pipeline is the pass-through
+/// one, so that the benchmark measures the transport (chunks, CRC32C, SHA-256, fsync, state). Commands on standard input: <c>mark</c> starts the
 /// measured window, <c>report</c> prints its figures as JSON.
 /// </summary>
 internal static class UploadGatewayRole
@@ -27,7 +27,11 @@ internal static class UploadGatewayRole
             ["Edge:Auth:SigningKey"] = arguments.String("signing-key"),
             ["Logging:LogLevel:Default"] = "Warning",
         });
-        builder.Services.AddSingleton<IPhotoPipeline, PassthroughPhotoPipeline>();
+        if (arguments.String("pipeline") != "photos")
+        {
+            builder.Services.AddSingleton<IPhotoPipeline, PassthroughPhotoPipeline>();
+        }
+
         builder.AddEdgeGateway();
         var app = builder.Build();
         app.MapEdgeGateway();
@@ -35,8 +39,21 @@ internal static class UploadGatewayRole
         Console.WriteLine("ready");
 
         using var largeAllocations = new LargeAllocationListener();
+        long syncs = 0;
+        using var meters = new System.Diagnostics.Metrics.MeterListener();
+        meters.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Name == "edge.upload.sync.duration")
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        meters.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref syncs));
+        meters.Start();
         long allocatedAtMark = 0;
         long largeAtMark = 0;
+        long syncsAtMark = 0;
+        var cpuAtMark = TimeSpan.Zero;
         while (Console.ReadLine() is { } command)
         {
             switch (command)
@@ -44,6 +61,8 @@ internal static class UploadGatewayRole
                 case "mark":
                     allocatedAtMark = GC.GetTotalAllocatedBytes(precise: true);
                     largeAtMark = largeAllocations.LargeBytes;
+                    syncsAtMark = Interlocked.Read(ref syncs);
+                    cpuAtMark = ProcessFigures.CpuTime();
                     Console.WriteLine("marked");
                     break;
                 case "report":
@@ -53,6 +72,8 @@ internal static class UploadGatewayRole
                         ["large_object_heap_bytes"] = largeAllocations.LargeBytes - largeAtMark,
                         ["peak_rss_bytes"] = ProcessFigures.PeakResidentBytes(),
                         ["gen2_collections"] = GC.CollectionCount(2),
+                        ["syncs"] = Interlocked.Read(ref syncs) - syncsAtMark,
+                        ["cpu_ms"] = (long)(ProcessFigures.CpuTime() - cpuAtMark).TotalMilliseconds,
                     }));
                     break;
                 case "quit":

@@ -29,11 +29,17 @@ internal static class UploadScenario
         var data = arguments.String("data") ?? Directory.CreateTempSubdirectory("edge-upload-bench-").FullName;
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var port = FreePort();
+        var photos = arguments.String("photos") == "true";
+        var template = photos ? PhotoScenario.MakePhoneJpeg("upload-0000000000") : null;
+        if (template is not null)
+        {
+            size = template.Length;
+        }
 
         Console.WriteLine($"uploads: {total} x {size:N0} bytes in {chunk / 1024} KiB chunks, {concurrency} at a time, data in {data}");
         using var gateway = Process.Start(new ProcessStartInfo("dotnet",
             [typeof(UploadScenario).Assembly.Location, UploadGatewayRole.Name, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             "--data", data, "--signing-key", key, .. (arguments.String("redis") is { } redis ? new[] { "--redis", redis } : [])])
+             "--data", data, "--signing-key", key, "--pipeline", photos ? "photos" : "passthrough", .. (arguments.String("redis") is { } redis ? new[] { "--redis", redis } : [])])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -58,14 +64,14 @@ internal static class UploadScenario
             var client = new Edge.V1.Uploads.UploadsClient(channel);
 
             // Warm up (JIT, connections, SQLite), then measure.
-            await RunUploadsAsync(client, headers, Math.Min(concurrency, 8), Math.Min(concurrency, 8) * 2, size, chunk, seed: 1_000_000, new LongHistogram(3_600_000_000L, 3));
+            await RunUploadsAsync(client, headers, Math.Min(concurrency, 8), Math.Min(concurrency, 8) * 2, size, chunk, template, seed: 1_000_000, new LongHistogram(3_600_000_000L, 3));
             await gateway.StandardInput.WriteLineAsync("mark");
             await gateway.StandardOutput.ReadLineAsync();
 
             var latencies = new LongHistogram(3_600_000_000L, 3);
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime + gateway.TotalProcessorTime;
             var stopwatch = Stopwatch.StartNew();
-            await RunUploadsAsync(client, headers, concurrency, total, size, chunk, seed: 0, latencies);
+            await RunUploadsAsync(client, headers, concurrency, total, size, chunk, template, seed: 0, latencies);
             var elapsed = stopwatch.Elapsed;
             gateway.Refresh();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime + gateway.TotalProcessorTime - cpuBefore;
@@ -80,11 +86,14 @@ internal static class UploadScenario
             report.Parameters["uploads"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
             report.Parameters["object_bytes"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture);
             report.Parameters["chunk_bytes"] = chunk.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            report.Parameters["payload"] = photos ? "4000x3000 phone JPEG through the photo pipeline" : "random bytes, pass-through pipeline";
             report.Parameters["state"] = arguments.String("redis") is null ? "embedded (SQLite)" : "redis";
             report.Add("throughput", megabytes / elapsed.TotalSeconds, "MB/s");
             report.Add("uploads per second", total / elapsed.TotalSeconds, "uploads/s");
             report.AddPercentiles("upload time", latencies);
             report.Add("CPU per MB, client and gateway", cpu.TotalMilliseconds / megabytes, "ms");
+            report.Add("gateway CPU per MB", server["cpu_ms"] / megabytes, "ms");
+            report.Add("gateway syncs (fsync + commit) per upload", (double)server["syncs"] / total, "");
             report.Add("gateway peak RSS", server["peak_rss_bytes"] / 1_048_576.0, "MiB");
             report.Add("gateway allocated per MB received", server["allocated_bytes"] / megabytes, "B");
             report.Add("gateway large-object-heap bytes per chunk", server["large_object_heap_bytes"] / chunks, "B");
@@ -107,17 +116,27 @@ internal static class UploadScenario
         }
     }
 
-    private static async Task RunUploadsAsync(Edge.V1.Uploads.UploadsClient client, Metadata[] headers, int concurrency, int total, int size, int chunk, int seed, LongHistogram latencies)
+    private static async Task RunUploadsAsync(Edge.V1.Uploads.UploadsClient client, Metadata[] headers, int concurrency, int total, int size, int chunk, byte[]? template, int seed, LongHistogram latencies)
     {
         var next = -1;
         var workers = Enumerable.Range(0, concurrency).Select(async worker =>
         {
             var buffer = new byte[size];
             new Random(seed + worker).NextBytes(buffer);
+            var marker = template is null ? -1 : template.AsSpan().IndexOf("upload-0000000000"u8) + 7;
+            template?.CopyTo(buffer, 0);
             while (Interlocked.Increment(ref next) is var n && n < total)
             {
-                // Distinct bytes per upload so that nothing is deduplicated.
-                BitConverter.TryWriteBytes(buffer, seed + n);
+                // Distinct bytes per upload so that nothing is deduplicated: for photos, in the JPEG comment.
+                if (marker > 0)
+                {
+                    System.Text.Encoding.ASCII.GetBytes((seed + n).ToString("D10", System.Globalization.CultureInfo.InvariantCulture), buffer.AsSpan(marker));
+                }
+                else
+                {
+                    BitConverter.TryWriteBytes(buffer, seed + n);
+                }
+
                 var started = Stopwatch.GetTimestamp();
                 await UploadOnceAsync(client, headers[worker], $"bench-{seed}-{n}", buffer, chunk);
                 var micros = (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds;

@@ -114,8 +114,10 @@ public static class EdgeGatewayExtensions
             kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(20);
             kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
             kestrel.Limits.Http2.MaxStreamsPerConnection = 200;
-            kestrel.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
-            kestrel.Limits.Http2.InitialStreamWindowSize = 2 * 1024 * 1024;
+            // What Kestrel buffers for a stream the gateway has not read yet: a few 64 KiB chunks per upload, so memory
+            // per in-flight upload stays bounded (and a cellular link's bandwidth-delay product still fits).
+            kestrel.Limits.Http2.InitialStreamWindowSize = 256 * 1024;
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 2 * 1024 * 1024;
         });
     }
 }

@@ -25,9 +25,10 @@ public sealed class UploadOptions
 
     /// <summary>
     /// When no further chunk is waiting, how long the gateway waits for one before it syncs and acknowledges what it
-    /// has. Default: 5 ms.
+    /// has. Long enough that a busy client's next chunk usually arrives first, short enough that a client waiting for an
+    /// acknowledgement is not held up. Default: 20 ms.
     /// </summary>
-    public TimeSpan SyncIdleDelay { get; set; } = TimeSpan.FromMilliseconds(5);
+    public TimeSpan SyncIdleDelay { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Uploads one device may have in progress at once, across all replicas. Default: 4.</summary>
     [Range(1, 1000)]
