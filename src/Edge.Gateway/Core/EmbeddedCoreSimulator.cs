@@ -24,6 +24,10 @@ internal sealed class EmbeddedCoreSimulator(IOptions<CoreOptions> options, IOpti
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Services.AddSingleton(loggerFactory);
+
+        // The gateway's host owns the process's signals: a second console lifetime would hold SIGTERM until this
+        // inner host is disposed, which only happens after the gateway has stopped.
+        builder.Services.AddSingleton<IHostLifetime, InnerHostLifetime>();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["CoreSim:DataDirectory"] = Path.Combine(Path.GetFullPath(edge.Value.DataDirectory), "core"),
@@ -53,5 +57,12 @@ internal sealed class EmbeddedCoreSimulator(IOptions<CoreOptions> options, IOpti
         {
             await _app.DisposeAsync();
         }
+    }
+
+    private sealed class InnerHostLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -231,8 +231,8 @@ internal sealed partial class UploadsService(
             var writer = owner._localWriters.Register(session.UploadId, context.CancellationToken);
             var token = context.CancellationToken;
 
-            // A newer stream on this replica ends this one. Cancelling a pending read would reset the HTTP/2 stream
-            // (the client would see CANCELLED), so the takeover is raced against the read instead.
+            // A newer stream on this replica, or shutdown, ends this one. Cancelling a pending read would reset the
+            // HTTP/2 stream (the client would see CANCELLED), so the interruption is raced against the read instead.
             _takenOver = Task.Delay(Timeout.Infinite, writer.Token);
             FileStream? segment = null;
             try
@@ -306,6 +306,12 @@ internal sealed partial class UploadsService(
 
                 if (!next.IsCompleted && await Task.WhenAny(next, _takenOver) != next)
                 {
+                    if (owner._localWriters.IsStopping)
+                    {
+                        await SaveProgressAsync(segment);
+                        EdgeErrors.Unavailable($"The gateway is shutting down; resume upload {session.UploadId} from offset {_committed}, on any replica.", TimeSpan.FromSeconds(1));
+                    }
+
                     UploadLog.TakenOver(owner._logger, session.UploadId, session.Epoch);
                     EdgeErrors.Aborted($"Upload {session.UploadId} was taken over by a newer stream.");
                 }

@@ -15,9 +15,10 @@ namespace Edge.Gateway.Tests.Uploads;
 public sealed class UploadProcessTests(RedisServer redis)
 {
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Upload_GatewayKilledMidUpload_CompletesAfterRestart(bool useRedis)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public async Task Upload_GatewayKilledMidUpload_CompletesAfterRestart(bool useRedis, bool graceful)
     {
         var data = TestPhotos.PhoneJpeg(3600, 2700);
         Assert.True(data.Length > 1_200_000, $"photo of {data.Length} bytes");
@@ -46,7 +47,24 @@ public sealed class UploadProcessTests(RedisServer redis)
                 durable = call.ResponseStream.Current.Ack?.CommittedOffset ?? durable;
             }
 
-            first.Kill();
+            if (graceful)
+            {
+                // SIGTERM with the stream still open: the gateway ends it and keeps every byte it took.
+                await call.RequestStream.WriteAsync(Chunk(data, 1_048_576, 64 * 1024));
+                var terminating = first.TerminateAsync();
+                var ended = await Assert.ThrowsAsync<RpcException>(async () =>
+                {
+                    while (await call.ResponseStream.MoveNext())
+                    {
+                    }
+                });
+                Assert.Equal(StatusCode.Unavailable, ended.StatusCode);
+                Assert.Equal(0, await terminating);
+            }
+            else
+            {
+                first.Kill();
+            }
         }
 
         await using var second = await GatewayProcess.StartAsync(dataDirectory, redisConnection, port, prefix);

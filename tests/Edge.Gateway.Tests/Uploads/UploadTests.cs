@@ -78,7 +78,8 @@ public abstract class UploadTests : IAsyncLifetime
             long? cut = attempt < 8 ? query + random.Next(1, 400_000) : null;
             var outcome = await UploadAsync(client, "cuts-1", data, chunkSize: 32 * 1024, cutAt: cut);
             resumedFrom.Add(outcome.Started.CommittedOffset);
-            Assert.Equal(query, outcome.Started.CommittedOffset);
+            // The gateway may still be saving what the cut stream had sent when we asked: never less than that.
+            Assert.True(outcome.Started.CommittedOffset >= query, $"resumed at {outcome.Started.CommittedOffset} < {query}");
             completed = outcome.Completed;
         }
 
