@@ -124,14 +124,7 @@ internal sealed class ProofsService(
                 break;
         }
 
-        signal.Notify(OutboxLane.Proofs);
-        metrics.ProofReceived();
-        ProofsLog.Received(logger, request.ProofId, device.DeviceId, core.Photos.Count, ruling.PhotoWithheld, ruling.OffSite);
-        if (ruling.PhotoWithheld)
-        {
-            await DeleteWithheldPhotosAsync(request.ProofId, digests, cancellationToken);
-        }
-
+        // RECEIVED goes out before this replica's forwarder is woken, so watchers see it before COMMITTED.
         try
         {
             await receipts.PublishAsync(device.DeviceId, receipt, cancellationToken);
@@ -139,6 +132,14 @@ internal sealed class ProofsService(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             ProofsLog.PublishFailed(logger, request.ProofId, e);
+        }
+
+        signal.Notify(OutboxLane.Proofs);
+        metrics.ProofReceived();
+        ProofsLog.Received(logger, request.ProofId, device.DeviceId, core.Photos.Count, ruling.PhotoWithheld, ruling.OffSite);
+        if (ruling.PhotoWithheld)
+        {
+            await DeleteWithheldPhotosAsync(request.ProofId, digests, cancellationToken);
         }
 
         return receipt;
@@ -164,6 +165,9 @@ internal sealed class ProofsService(
 
         // Subscribe before the replay, so a change made in between is sent (perhaps twice) rather than lost.
         await using var subscription = await receipts.SubscribeAsync(device.DeviceId, r => changes.Writer.TryWrite(r), cancellationToken);
+
+        // Headers tell the device the watch is live: every change from here on reaches it.
+        await context.WriteResponseHeadersAsync([]);
         if (request.Since is not null)
         {
             foreach (var receipt in await proofs.ListChangedSinceAsync(device.DeviceId, request.Since.ToDateTimeOffset(), cancellationToken))
