@@ -26,8 +26,14 @@ internal static class UploadGatewayRole
             ["Edge:Redis"] = arguments.String("redis"),
             ["Edge:Auth:SigningKey"] = arguments.String("signing-key"),
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Edge:Core:EmbeddedPort"] = arguments.String("core-port"),
+            ["Edge:Forwarding:MaxRetryDelay"] = arguments.String("max-retry-delay"),
         });
-        builder.Services.AddSingleton<IPhotoPipeline, PassthroughPhotoPipeline>();
+        if (arguments.String("photos") != "real")
+        {
+            builder.Services.AddSingleton<IPhotoPipeline, PassthroughPhotoPipeline>();
+        }
+
         builder.AddEdgeGateway();
         var app = builder.Build();
         app.MapEdgeGateway();
