@@ -1,3 +1,4 @@
+using Edge.LoadTest.Forwarding;
 using Edge.LoadTest.Uploads;
 
 namespace Edge.LoadTest;
@@ -14,6 +15,12 @@ internal static class LoadTestProgram
                    SHA-256, fsync, state); --concurrency N (32) --uploads N (480) --size BYTES (3000000)
                    --chunk BYTES (65536) --redis HOST:PORT (embedded mode when absent) --data DIR
                    --photos true: upload 4000x3000 phone JPEGs through the real photo pipeline instead
+          scans    RecordScans batches of 20 from --devices N (32) for --seconds N (20); events/s accepted
+          proofs   --proofs N (2000) proofs from --concurrency N (16) devices, photos uploaded first; proofs/s and
+                   submit-to-COMMITTED percentiles (receipts watched with WatchReceipts)
+          outage   the core down for --outage-seconds N (600) while --rate N (2000) scans/s arrive; backlog
+                   build-up rate vs drain rate once the core is back
+          (scans, proofs and outage also take --redis HOST:PORT and --data DIR; the gateway hosts the core simulator)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -33,6 +40,9 @@ internal static class LoadTestProgram
                 break;
             case UploadScenario.Name:
                 report = await UploadScenario.RunAsync(options);
+                break;
+            case "scans" or "proofs" or "outage":
+                report = await ForwardingScenario.RunAsync(args[0], options);
                 break;
             case UploadGatewayRole.Name:
                 return await UploadGatewayRole.RunAsync(options);

@@ -1,3 +1,4 @@
+using Edge.Gateway.Forwarding;
 using Edge.Gateway.Hosting;
 using Edge.Gateway.Security;
 
@@ -6,10 +7,15 @@ if (args is [MintTokenCommand.Name, ..])
     return MintTokenCommand.Run(args[1..]);
 }
 
+if (args is [DeadLettersCommand.Name, ..])
+{
+    return await DeadLettersCommand.RunAsync(args[1..]);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddEdgeGateway();
 
 var app = builder.Build();
 app.MapEdgeGateway();
-app.Run();
+await app.RunAsync();
 return 0;

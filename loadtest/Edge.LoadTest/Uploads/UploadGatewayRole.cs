@@ -26,6 +26,8 @@ internal static class UploadGatewayRole
             ["Edge:Redis"] = arguments.String("redis"),
             ["Edge:Auth:SigningKey"] = arguments.String("signing-key"),
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Edge:Core:EmbeddedPort"] = arguments.String("core-port"),
+            ["Edge:Forwarding:MaxRetryDelay"] = arguments.String("max-retry-delay"),
         });
         if (arguments.String("pipeline") != "photos")
         {

@@ -18,6 +18,15 @@ internal sealed class EdgeMetrics
     private readonly Counter<long> _dedupeHits;
     private readonly Histogram<double> _syncDuration;
     private long _stagingBytes;
+    private readonly Counter<long> _scans;
+    private readonly Counter<long> _proofsReceived;
+    private readonly Histogram<double> _forwardDuration;
+    private readonly Counter<long> _forwarded;
+    private readonly Counter<long> _forwardRetries;
+    private readonly Counter<long> _deadLetters;
+    private readonly long[] _outboxDepth = new long[2];
+    private readonly double[] _outboxAge = new double[2];
+    private int _breakerState;
 
     public EdgeMetrics(IMeterFactory meterFactory)
     {
@@ -31,6 +40,24 @@ internal sealed class EdgeMetrics
         _chunksRefused = meter.CreateCounter<long>("edge.upload.chunks_refused", "{chunk}", "Chunks refused, by reason.");
         _dedupeHits = meter.CreateCounter<long>("edge.upload.dedupe_hits", "{upload}", "Uploads answered at once because the blob already existed.");
         _syncDuration = meter.CreateHistogram<double>("edge.upload.sync.duration", "s", "Time to make received chunks durable (fsync and commit).");
+        _scans = meter.CreateCounter<long>("edge.scans.recorded", "{event}", "Scan events answered, by outcome (accepted, duplicate, rejected).");
+        _proofsReceived = meter.CreateCounter<long>("edge.proofs.received", "{proof}", "Proofs stored and answered RECEIVED.");
+        _forwardDuration = meter.CreateHistogram<double>("edge.forward.duration", "s", "Time from an item's arrival in the outbox to the core's final answer, by lane.");
+        _forwarded = meter.CreateCounter<long>("edge.forward.items", "{item}", "Items the core answered for good, by lane and outcome (committed, rejected).");
+        _forwardRetries = meter.CreateCounter<long>("edge.forward.retries", "{call}", "Calls to the core retried after a transient failure.");
+        _deadLetters = meter.CreateCounter<long>("edge.forward.dead_letters", "{item}", "Items moved to the dead-letter list, by lane.");
+        meter.CreateObservableGauge("edge.outbox.depth", () => new[]
+        {
+            new Measurement<long>(Volatile.Read(ref _outboxDepth[0]), new KeyValuePair<string, object?>("lane", "scans")),
+            new Measurement<long>(Volatile.Read(ref _outboxDepth[1]), new KeyValuePair<string, object?>("lane", "proofs")),
+        }, "{entry}", "Outbox entries waiting for the core (all replicas).");
+        meter.CreateObservableGauge("edge.outbox.age", () => new[]
+        {
+            new Measurement<double>(Volatile.Read(ref _outboxAge[0]), new KeyValuePair<string, object?>("lane", "scans")),
+            new Measurement<double>(Volatile.Read(ref _outboxAge[1]), new KeyValuePair<string, object?>("lane", "proofs")),
+        }, "s", "Age of the oldest outbox entry.");
+        meter.CreateObservableGauge("edge.forward.breaker.state", () => Volatile.Read(ref _breakerState), "{state}",
+            "Circuit breaker towards the core: 0 closed, 1 half-open, 2 open.");
         meter.CreateObservableGauge("edge.staging.bytes", () => Volatile.Read(ref _stagingBytes), "By", "Declared bytes of unfinished uploads.");
     }
 
@@ -61,4 +88,35 @@ internal sealed class EdgeMetrics
     public void Synced(TimeSpan elapsed) => _syncDuration.Record(elapsed.TotalSeconds);
 
     public void SetStagingBytes(long bytes) => Volatile.Write(ref _stagingBytes, bytes);
+
+    public void ScansRecorded(int accepted, int duplicates, int rejected)
+    {
+        _scans.Add(accepted, new KeyValuePair<string, object?>("outcome", "accepted"));
+        _scans.Add(duplicates, new KeyValuePair<string, object?>("outcome", "duplicate"));
+        _scans.Add(rejected, new KeyValuePair<string, object?>("outcome", "rejected"));
+    }
+
+    public void ProofReceived() => _proofsReceived.Add(1);
+
+    public void Forwarded(Forwarding.OutboxLane lane, bool committed, TimeSpan sinceEnqueued)
+    {
+        var laneTag = new KeyValuePair<string, object?>("lane", LaneName(lane));
+        _forwarded.Add(1, laneTag, new KeyValuePair<string, object?>("outcome", committed ? "committed" : "rejected"));
+        _forwardDuration.Record(Math.Max(0, sinceEnqueued.TotalSeconds), laneTag);
+    }
+
+    public void ForwardRetried() => _forwardRetries.Add(1);
+
+    public void DeadLettered(Forwarding.OutboxLane lane) => _deadLetters.Add(1, new KeyValuePair<string, object?>("lane", LaneName(lane)));
+
+    public void SetOutboxBacklog(Forwarding.OutboxLane lane, long depth, TimeSpan oldestAge)
+    {
+        Volatile.Write(ref _outboxDepth[(int)lane], depth);
+        Volatile.Write(ref _outboxAge[(int)lane], Math.Max(0, oldestAge.TotalSeconds));
+    }
+
+    /// <summary>0 closed, 1 half-open, 2 open.</summary>
+    public void SetBreakerState(int state) => Volatile.Write(ref _breakerState, state);
+
+    private static string LaneName(Forwarding.OutboxLane lane) => lane == Forwarding.OutboxLane.Scans ? "scans" : "proofs";
 }

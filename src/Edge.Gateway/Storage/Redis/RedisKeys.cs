@@ -25,4 +25,37 @@ internal sealed class RedisKeys(IOptions<EdgeOptions> options)
 
     /// <summary>A stored blob's record, by the device's digest.</summary>
     public RedisKey Blob(string sha256) => _prefix + "blob:" + sha256;
+
+    /// <summary>Prefix (the whole prefix) for keys built inside Lua scripts.</summary>
+    public string Prefix => _prefix;
+
+    /// <summary>A taken scan event id, expiring after the dedupe window.</summary>
+    public RedisKey ScanEvent(string eventId) => _prefix + "scan:" + eventId;
+
+    /// <summary>Stream of entries waiting for the core, one per lane; consumer group <see cref="ForwarderGroup"/>.</summary>
+    public RedisKey Outbox(Forwarding.OutboxLane lane) => _prefix + (lane == Forwarding.OutboxLane.Scans ? "outbox:scans" : "outbox:proofs");
+
+    /// <summary>The consumer group of the gateway's forwarders on each outbox stream.</summary>
+    public const string ForwarderGroup = "forwarders";
+
+    /// <summary>Hash of one proof: device (d), receipt (r), core request (q), photo digests (ph), released flag (rel).</summary>
+    public RedisKey Proof(string proofId) => _prefix + "proof:" + proofId;
+
+    /// <summary>Sorted set of a device's proof ids by last receipt change (ms), for <c>WatchReceipts</c> replays.</summary>
+    public RedisKey DeviceReceipts(string deviceId) => _prefix + "device:" + deviceId + ":receipts";
+
+    /// <summary>Hash of a photo's references: proofs not yet final (pending) and when the last became final (done, ms).</summary>
+    public RedisKey BlobRefs(string sha256) => _prefix + "blobref:" + sha256;
+
+    /// <summary>Prefix of <see cref="BlobRefs"/>, for scripts.</summary>
+    public string BlobRefsPrefix => _prefix + "blobref:";
+
+    /// <summary>Sorted set of device digests by the time their last proof became final (ms).</summary>
+    public RedisKey BlobsReleasable => _prefix + "blobs:releasable";
+
+    /// <summary>Hash of dead letters by id.</summary>
+    public RedisKey DeadLetters => _prefix + "deadletters";
+
+    /// <summary>Pub/sub channel of receipt changes.</summary>
+    public RedisChannel Receipts => RedisChannel.Literal(_prefix + "receipts");
 }

@@ -1,0 +1,289 @@
+using Edge.Gateway.Diagnostics;
+using Edge.Gateway.Forwarding;
+using Edge.Gateway.Scans;
+using Edge.Gateway.Security;
+using Edge.Gateway.Storage;
+using Edge.V1;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+
+namespace Edge.Gateway.Proofs;
+
+/// <summary>
+/// The <c>edge.v1.Proofs</c> service: checks a proof and its photos, stores it with its outbox entry before answering
+/// RECEIVED, and reports its progress to the device.
+/// </summary>
+[Authorize(Policy = EdgeAuthorization.DevicePolicy)]
+internal sealed class ProofsService(
+    IProofStore proofs,
+    IProofRules rules,
+    IBlobIndex blobIndex,
+    IPhotoRetention retention,
+    BlobStore blobs,
+    IReceiptFeed receipts,
+    OutboxSignal signal,
+    EdgeMetrics metrics,
+    TimeProvider timeProvider,
+    IOptions<IntakeOptions> options,
+    ILogger<ProofsService> logger) : V1.Proofs.ProofsBase
+{
+    private const int MaxPhotos = 20;
+
+    public override async Task<ProofReceipt> SubmitProof(SubmitProofRequest request, ServerCallContext context)
+    {
+        var device = DeviceIdentity.From(context);
+        var cancellationToken = context.CancellationToken;
+        if (!IntakeChecks.IsId(request.ProofId))
+        {
+            EdgeErrors.InvalidArgument("proof_id", "1-128 characters of [A-Za-z0-9._:-]");
+        }
+
+        // The same proof id again: the first answer, whatever this request carries.
+        if (await proofs.GetAsync(request.ProofId, cancellationToken) is { } first)
+        {
+            return OwnReceipt(first, device);
+        }
+
+        Validate(request);
+        var ruling = await rules.EvaluateAsync(request, device, cancellationToken);
+        if (ruling.Refusal is { } refusal)
+        {
+            ProofsLog.Refused(logger, request.ProofId, device.DeviceId, refusal.StatusCode, refusal.Detail);
+            throw new RpcException(refusal);
+        }
+
+        var digests = request.PhotoSha256.Distinct(StringComparer.Ordinal).ToList();
+        var now = timeProvider.GetUtcNow();
+        var core = new global::Core.V1.DeliverProofRequest
+        {
+            ProofId = request.ProofId,
+            DeviceId = device.DeviceId,
+            DriverId = device.DriverId,
+            RouteId = request.RouteId,
+            StopId = request.StopId,
+            PackageIds = { request.PackageIds },
+            DeliveredAt = request.DeliveredAt,
+            Location = IntakeChecks.ToCore(request.Location),
+            PlaceLeft = (global::Core.V1.PlaceLeft)(int)request.PlaceLeft,
+            PhotoWithheld = ruling.PhotoWithheld,
+            PhotoWithheldReason = ruling.PhotoWithheld ? ruling.PhotoWithheldReason : string.Empty,
+            OffSite = ruling.OffSite,
+            Note = request.Note,
+            GatewayReceivedAt = Timestamp.FromDateTimeOffset(now),
+        };
+
+        if (!ruling.PhotoWithheld)
+        {
+            if (digests.Count == 0)
+            {
+                EdgeErrors.InvalidArgument("photo_sha256", "name at least one uploaded photo");
+            }
+
+            foreach (var digest in digests)
+            {
+                var blob = await blobIndex.GetAsync(digest, cancellationToken);
+                if (blob is null)
+                {
+                    Refuse(request, device, $"photo {digest} was not uploaded (upload it through Uploads first)");
+                }
+
+                if (blob.Photo is null)
+                {
+                    Refuse(request, device, $"blob {digest} is not a validated photo");
+                }
+
+                core.Photos.Add(new global::Core.V1.ProofPhoto
+                {
+                    StoredSha256 = blob.StoredSha256,
+                    ThumbnailSha256 = blob.Photo.ThumbnailSha256,
+                    DeviceSha256 = blob.Sha256,
+                    ContentType = blob.ContentType,
+                });
+            }
+        }
+
+        var receipt = new ProofReceipt
+        {
+            ProofId = request.ProofId,
+            Status = ProofStatus.Received,
+            UpdatedAt = Timestamp.FromDateTimeOffset(now),
+            PhotoWithheld = ruling.PhotoWithheld,
+            PhotoWithheldReason = core.PhotoWithheldReason,
+            OffSite = ruling.OffSite,
+        };
+        var record = new ProofRecord(device.DeviceId, receipt, core, ruling.PhotoWithheld ? [] : digests);
+        var added = await proofs.AddAsync(record, cancellationToken);
+        switch (added.Outcome)
+        {
+            case ProofAddOutcome.Exists:
+                return OwnReceipt(added.Existing!, device);
+            case ProofAddOutcome.PhotoMissing:
+                Refuse(request, device, $"photo {added.MissingDigest} was not uploaded (upload it through Uploads first)");
+                break;
+        }
+
+        // RECEIVED goes out before this replica's forwarder is woken, so watchers see it before COMMITTED.
+        try
+        {
+            await receipts.PublishAsync(device.DeviceId, receipt, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            ProofsLog.PublishFailed(logger, request.ProofId, e);
+        }
+
+        signal.Notify(OutboxLane.Proofs);
+        metrics.ProofReceived();
+        ProofsLog.Received(logger, request.ProofId, device.DeviceId, core.Photos.Count, ruling.PhotoWithheld, ruling.OffSite);
+        if (ruling.PhotoWithheld)
+        {
+            await DeleteWithheldPhotosAsync(request.ProofId, digests, cancellationToken);
+        }
+
+        return receipt;
+    }
+
+    public override async Task<ProofReceipt> GetProofStatus(GetProofStatusRequest request, ServerCallContext context)
+    {
+        var device = DeviceIdentity.From(context);
+        var record = await proofs.GetAsync(request.ProofId, context.CancellationToken);
+        if (record is null || record.DeviceId != device.DeviceId)
+        {
+            EdgeErrors.NotFound($"no proof {request.ProofId} of this device");
+        }
+
+        return record.Receipt;
+    }
+
+    public override async Task WatchReceipts(WatchReceiptsRequest request, IServerStreamWriter<ProofReceipt> responseStream, ServerCallContext context)
+    {
+        var device = DeviceIdentity.From(context);
+        var cancellationToken = context.CancellationToken;
+        var changes = System.Threading.Channels.Channel.CreateUnbounded<ProofReceipt>(new() { SingleReader = true });
+
+        // Subscribe before the replay, so a change made in between is sent (perhaps twice) rather than lost.
+        await using var subscription = await receipts.SubscribeAsync(device.DeviceId, r => changes.Writer.TryWrite(r), cancellationToken);
+
+        // Headers tell the device the watch is live: every change from here on reaches it.
+        await context.WriteResponseHeadersAsync([]);
+        if (request.Since is not null)
+        {
+            foreach (var receipt in await proofs.ListChangedSinceAsync(device.DeviceId, request.Since.ToDateTimeOffset(), cancellationToken))
+            {
+                await responseStream.WriteAsync(receipt, cancellationToken);
+            }
+        }
+
+        try
+        {
+            await foreach (var receipt in changes.Reader.ReadAllAsync(cancellationToken))
+            {
+                await responseStream.WriteAsync(receipt, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The device went away.
+        }
+    }
+
+    private async Task DeleteWithheldPhotosAsync(string proofId, IReadOnlyList<string> digests, CancellationToken cancellationToken)
+    {
+        foreach (var digest in digests)
+        {
+            if (await retention.TryReleaseUnreferencedAsync(digest, cancellationToken) is { } blob)
+            {
+                blobs.Delete(blob.StoredSha256);
+                if (blob.Photo is { ThumbnailSha256.Length: > 0 } photo)
+                {
+                    blobs.Delete(photo.ThumbnailSha256);
+                }
+
+                ProofsLog.WithheldPhotoDeleted(logger, proofId, digest);
+            }
+        }
+    }
+
+    private static ProofReceipt OwnReceipt(ProofRecord record, DeviceIdentity device)
+    {
+        if (record.DeviceId != device.DeviceId)
+        {
+            throw new RpcException(new Status(StatusCode.AlreadyExists, $"proof {record.Receipt.ProofId} was submitted by another device"));
+        }
+
+        return record.Receipt;
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void Refuse(SubmitProofRequest request, DeviceIdentity device, string message)
+    {
+        ProofsLog.Refused(logger, request.ProofId, device.DeviceId, StatusCode.FailedPrecondition, message);
+        EdgeErrors.FailedPrecondition(message);
+    }
+
+    private void Validate(SubmitProofRequest request)
+    {
+        if (!IntakeChecks.IsId(request.RouteId))
+        {
+            EdgeErrors.InvalidArgument("route_id", "1-128 characters of [A-Za-z0-9._:-]");
+        }
+
+        if (!IntakeChecks.IsId(request.StopId))
+        {
+            EdgeErrors.InvalidArgument("stop_id", "1-128 characters of [A-Za-z0-9._:-]");
+        }
+
+        if (request.PackageIds.Count == 0)
+        {
+            EdgeErrors.InvalidArgument("package_ids", "name at least one package");
+        }
+
+        for (var i = 0; i < request.PackageIds.Count; i++)
+        {
+            if (!IntakeChecks.IsId(request.PackageIds[i]))
+            {
+                EdgeErrors.InvalidArgument($"package_ids[{i}]", "1-128 characters of [A-Za-z0-9._:-]");
+            }
+        }
+
+        if (request.DeliveredAt is null)
+        {
+            EdgeErrors.InvalidArgument("delivered_at", "required");
+        }
+
+        if (request.DeliveredAt.ToDateTimeOffset() > timeProvider.GetUtcNow() + options.Value.MaxClockSkew)
+        {
+            EdgeErrors.InvalidArgument("delivered_at", "too far in the future (check the device clock)");
+        }
+
+        if (IntakeChecks.CheckLocation(request.Location) is { } location)
+        {
+            EdgeErrors.InvalidArgument("location", location);
+        }
+
+        if (!System.Enum.IsDefined(request.PlaceLeft))
+        {
+            EdgeErrors.InvalidArgument("place_left", "unknown value");
+        }
+
+        if (request.PhotoSha256.Count > MaxPhotos)
+        {
+            EdgeErrors.InvalidArgument("photo_sha256", $"at most {MaxPhotos} photos");
+        }
+
+        for (var i = 0; i < request.PhotoSha256.Count; i++)
+        {
+            if (!IntakeChecks.Sha256().IsMatch(request.PhotoSha256[i]))
+            {
+                EdgeErrors.InvalidArgument($"photo_sha256[{i}]", "64 lowercase hex characters");
+            }
+        }
+
+        if (request.Note.Length > 1000)
+        {
+            EdgeErrors.InvalidArgument("note", "at most 1000 characters");
+        }
+    }
+}

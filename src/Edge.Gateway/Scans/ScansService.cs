@@ -1,0 +1,178 @@
+using Edge.Gateway.Diagnostics;
+using Edge.Gateway.Forwarding;
+using Edge.Gateway.Security;
+using Edge.V1;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+
+namespace Edge.Gateway.Scans;
+
+/// <summary>The <c>edge.v1.Scans</c> service: takes scan events at least once, dedupes them by event id and queues them for the core.</summary>
+[Authorize(Policy = EdgeAuthorization.DevicePolicy)]
+internal sealed class ScansService(
+    IScanStore store,
+    OutboxSignal signal,
+    EdgeMetrics metrics,
+    TimeProvider timeProvider,
+    IOptions<IntakeOptions> options,
+    ILogger<ScansService> logger) : V1.Scans.ScansBase
+{
+    private readonly IntakeOptions _options = options.Value;
+
+    public override async Task<RecordScansResponse> RecordScans(RecordScansRequest request, ServerCallContext context)
+    {
+        var device = DeviceIdentity.From(context);
+        if (request.Events.Count == 0)
+        {
+            EdgeErrors.InvalidArgument("events", "send at least one event");
+        }
+
+        var response = new RecordScansResponse();
+        if (request.Events.Count > _options.MaxScanBatch)
+        {
+            var reason = $"batch too large: at most {_options.MaxScanBatch} events per call";
+            response.Results.AddRange(request.Events.Select(e => Rejected(e.EventId, reason)));
+            metrics.ScansRecorded(0, 0, request.Events.Count);
+            return response;
+        }
+
+        response.Results.AddRange(await RecordAsync(request.Events, device, context.CancellationToken));
+        return response;
+    }
+
+    public override async Task StreamScans(IAsyncStreamReader<ScanEvent> requestStream, IServerStreamWriter<ScanResult> responseStream, ServerCallContext context)
+    {
+        var device = DeviceIdentity.From(context);
+        var pending = new List<ScanEvent>();
+        var reading = requestStream.MoveNext(context.CancellationToken);
+        while (await reading)
+        {
+            // Take whatever has already arrived in one write, then answer each event in order.
+            pending.Add(requestStream.Current);
+            reading = requestStream.MoveNext(context.CancellationToken);
+            while (pending.Count < _options.MaxScanBatch && reading.IsCompleted && await reading)
+            {
+                pending.Add(requestStream.Current);
+                reading = requestStream.MoveNext(context.CancellationToken);
+            }
+
+            foreach (var result in await RecordAsync(pending, device, context.CancellationToken))
+            {
+                await responseStream.WriteAsync(result, context.CancellationToken);
+            }
+
+            pending.Clear();
+        }
+    }
+
+    private async Task<ScanResult[]> RecordAsync(IReadOnlyList<ScanEvent> events, DeviceIdentity device, CancellationToken cancellationToken)
+    {
+        var results = new ScanResult[events.Count];
+        var valid = new List<(int Index, global::Core.V1.ScanEvent Event)>(events.Count);
+        var latest = timeProvider.GetUtcNow() + _options.MaxClockSkew;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var reason = Check(events[i], device, latest);
+            if (reason is null)
+            {
+                valid.Add((i, ToCore(events[i], device)));
+            }
+            else
+            {
+                results[i] = Rejected(events[i].EventId, reason);
+                ScansLog.Rejected(logger, events[i].EventId, device.DeviceId, reason);
+            }
+        }
+
+        var accepted = 0;
+        if (valid.Count > 0)
+        {
+            var added = await store.AddAsync(valid.Select(v => v.Event).ToList(), cancellationToken);
+            for (var j = 0; j < valid.Count; j++)
+            {
+                var outcome = added[j] ? ScanResult.Types.Outcome.Accepted : ScanResult.Types.Outcome.Duplicate;
+                results[valid[j].Index] = new ScanResult { EventId = valid[j].Event.EventId, Outcome = outcome };
+                accepted += added[j] ? 1 : 0;
+            }
+
+            if (accepted > 0)
+            {
+                signal.Notify(OutboxLane.Scans);
+            }
+        }
+
+        metrics.ScansRecorded(accepted, valid.Count - accepted, events.Count - valid.Count);
+        ScansLog.Recorded(logger, device.DeviceId, accepted, valid.Count - accepted, events.Count - valid.Count);
+        return results;
+    }
+
+    /// <summary>Why the event cannot be taken, or null.</summary>
+    internal static string? Check(ScanEvent scan, DeviceIdentity device, DateTimeOffset latest)
+    {
+        if (!IntakeChecks.IsId(scan.EventId))
+        {
+            return "malformed event_id: 1-128 characters of [A-Za-z0-9._:-]";
+        }
+
+        if (!IntakeChecks.IsOptionalId(scan.PackageId) || !IntakeChecks.IsOptionalId(scan.StopId) || !IntakeChecks.IsOptionalId(scan.RouteId))
+        {
+            return "malformed package_id, stop_id or route_id: 1-128 characters of [A-Za-z0-9._:-] or empty";
+        }
+
+        if (scan.RouteId.Length > 0 && !device.RouteIds.Contains(scan.RouteId))
+        {
+            return $"route {scan.RouteId} is not in the device's token";
+        }
+
+        if (scan.Barcode.Length is 0 or > 256)
+        {
+            return "barcode missing or longer than 256 characters";
+        }
+
+        if (scan.Type == ScanType.Unspecified || !Enum.IsDefined(scan.Type))
+        {
+            return "unknown scan type";
+        }
+
+        if (scan.ScannedAt is null)
+        {
+            return "scanned_at missing";
+        }
+
+        if (scan.ScannedAt.ToDateTimeOffset() > latest)
+        {
+            return "scanned_at is too far in the future (check the device clock)";
+        }
+
+        if (scan.Sequence < 0)
+        {
+            return "sequence must not be negative";
+        }
+
+        if (scan.ExceptionCode.Length > 64)
+        {
+            return "exception_code longer than 64 characters";
+        }
+
+        return IntakeChecks.CheckLocation(scan.Location) is { } location ? "location: " + location : null;
+    }
+
+    private static global::Core.V1.ScanEvent ToCore(ScanEvent scan, DeviceIdentity device) => new()
+    {
+        EventId = scan.EventId,
+        DeviceId = device.DeviceId,
+        DriverId = device.DriverId,
+        RouteId = scan.RouteId,
+        StopId = scan.StopId,
+        PackageId = scan.PackageId,
+        Barcode = scan.Barcode,
+        Type = (global::Core.V1.ScanType)(int)scan.Type,
+        ScannedAt = scan.ScannedAt,
+        Location = IntakeChecks.ToCore(scan.Location),
+        ExceptionCode = scan.ExceptionCode,
+    };
+
+    private static ScanResult Rejected(string eventId, string reason)
+        => new() { EventId = eventId, Outcome = ScanResult.Types.Outcome.Rejected, Reason = reason };
+}

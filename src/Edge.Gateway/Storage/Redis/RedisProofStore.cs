@@ -1,0 +1,164 @@
+using Edge.Gateway.Forwarding;
+using Edge.Gateway.Proofs;
+using Edge.V1;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Edge.Gateway.Storage.Redis;
+
+/// <summary>
+/// Proofs in Redis: a hash per proof, a sorted set per device for receipt replays, the proof outbox stream and photo
+/// reference counts, each change one script so it is atomic across replicas.
+/// </summary>
+internal sealed class RedisProofStore(IConnectionMultiplexer redis, RedisKeys keys, IOptions<ForwardingOptions> options) : IProofStore, IPhotoRetention
+{
+    // KEYS[1] proof, KEYS[2] outbox, KEYS[3] device receipts, KEYS[3+i] blob index key i, KEYS[3+n+i] blob refs i.
+    // ARGV: device, receipt, request, now ms, proof id, photo digests (comma-separated).
+    private const string AddScript = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then
+          return {0, redis.call('HGET', KEYS[1], 'd'), redis.call('HGET', KEYS[1], 'r'), redis.call('HGET', KEYS[1], 'q'), redis.call('HGET', KEYS[1], 'ph')}
+        end
+        local n = (#KEYS - 3) / 2
+        for i = 1, n do
+          if redis.call('EXISTS', KEYS[3 + i]) == 0 then return {2, i} end
+        end
+        for i = 1, n do redis.call('HINCRBY', KEYS[3 + n + i], 'pending', 1) end
+        redis.call('HSET', KEYS[1], 'd', ARGV[1], 'r', ARGV[2], 'q', ARGV[3], 'ph', ARGV[6])
+        redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
+        redis.call('XADD', KEYS[2], '*', 'i', ARGV[5], 't', ARGV[4])
+        return {1}
+        """;
+
+    // KEYS[1] proof, KEYS[2] device receipts, KEYS[3] releasable set.
+    // ARGV: receipt, now ms, proof id, final (1/0), blob refs prefix, retention ms.
+    private const string SetReceiptScript = """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+        redis.call('HSET', KEYS[1], 'r', ARGV[1])
+        redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+        redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[2]) - tonumber(ARGV[6]))
+        if ARGV[4] == '1' then
+          if redis.call('HGET', KEYS[1], 'rel') ~= '1' then
+            local ph = redis.call('HGET', KEYS[1], 'ph')
+            if ph then
+              for sha in string.gmatch(ph, '[^,]+') do
+                redis.call('HINCRBY', ARGV[5] .. sha, 'pending', -1)
+                redis.call('HSET', ARGV[5] .. sha, 'done', ARGV[2])
+                redis.call('ZADD', KEYS[3], ARGV[2], sha)
+              end
+            end
+            redis.call('HSET', KEYS[1], 'rel', '1')
+          end
+          redis.call('PEXPIRE', KEYS[1], ARGV[6])
+        end
+        return 1
+        """;
+
+    // KEYS[1] blob refs, KEYS[2] blob index key, KEYS[3] releasable set. ARGV: digest, cutoff ms.
+    private const string ReleaseScript = """
+        local pending = tonumber(redis.call('HGET', KEYS[1], 'pending') or '0')
+        if pending > 0 then
+          redis.call('ZREM', KEYS[3], ARGV[1])
+          return false
+        end
+        local done = tonumber(redis.call('HGET', KEYS[1], 'done') or '0')
+        if done > tonumber(ARGV[2]) then return false end
+        local blob = redis.call('GET', KEYS[2])
+        redis.call('DEL', KEYS[1], KEYS[2])
+        redis.call('ZREM', KEYS[3], ARGV[1])
+        return blob
+        """;
+
+    // KEYS[1] blob refs, KEYS[2] blob index key.
+    private const string ReleaseUnreferencedScript = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+        local blob = redis.call('GET', KEYS[2])
+        redis.call('DEL', KEYS[2])
+        return blob
+        """;
+
+    private IDatabase Db => redis.GetDatabase();
+
+    public async Task<ProofAddResult> AddAsync(ProofRecord record, CancellationToken cancellationToken)
+    {
+        var proofId = record.Receipt.ProofId;
+        var digests = record.PhotoDigests;
+        var keyList = new List<RedisKey> { keys.Proof(proofId), keys.Outbox(OutboxLane.Proofs), keys.DeviceReceipts(record.DeviceId) };
+        keyList.AddRange(digests.Select(d => keys.Blob(d)));
+        keyList.AddRange(digests.Select(d => keys.BlobRefs(d)));
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(AddScript, [.. keyList],
+        [
+            record.DeviceId, record.Receipt.ToByteArray(), record.Request.ToByteArray(),
+            record.Receipt.UpdatedAt.ToDateTimeOffset().ToUnixTimeMilliseconds(), proofId, string.Join(',', digests),
+        ]))!;
+        return (long)result[0] switch
+        {
+            1 => new ProofAddResult(ProofAddOutcome.Added),
+            2 => new ProofAddResult(ProofAddOutcome.PhotoMissing, MissingDigest: digests[(int)(long)result[1] - 1]),
+            _ => new ProofAddResult(ProofAddOutcome.Exists, Existing: Map((string)result[1]!, (byte[])result[2]!, (byte[])result[3]!, (string?)result[4])),
+        };
+    }
+
+    public async Task<ProofRecord?> GetAsync(string proofId, CancellationToken cancellationToken)
+    {
+        var values = await Db.HashGetAsync(keys.Proof(proofId), ["d", "r", "q", "ph"]);
+        return values[0].IsNull ? null : Map((string)values[0]!, (byte[])values[1]!, (byte[])values[2]!, (string?)values[3]);
+    }
+
+    public async Task<bool> SetReceiptAsync(string proofId, ProofReceipt receipt, CancellationToken cancellationToken)
+    {
+        var device = await Db.HashGetAsync(keys.Proof(proofId), "d");
+        if (device.IsNull)
+        {
+            return false;
+        }
+
+        var final = receipt.Status is ProofStatus.Committed or ProofStatus.Rejected;
+        var result = await Db.ScriptEvaluateAsync(SetReceiptScript,
+            [keys.Proof(proofId), keys.DeviceReceipts((string)device!), keys.BlobsReleasable],
+            [
+                receipt.ToByteArray(), receipt.UpdatedAt.ToDateTimeOffset().ToUnixTimeMilliseconds(), proofId, final ? "1" : "0",
+                keys.BlobRefsPrefix, (long)options.Value.DedupeRetention.TotalMilliseconds,
+            ]);
+        return (long)result == 1;
+    }
+
+    public async Task<IReadOnlyList<ProofReceipt>> ListChangedSinceAsync(string deviceId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var ids = await Db.SortedSetRangeByScoreAsync(keys.DeviceReceipts(deviceId), since.ToUnixTimeMilliseconds(), double.PositiveInfinity, Exclude.Start);
+        var receipts = new List<ProofReceipt>(ids.Length);
+        foreach (var id in ids)
+        {
+            var value = await Db.HashGetAsync(keys.Proof((string)id!), "r");
+            if (!value.IsNull)
+            {
+                receipts.Add(ProofReceipt.Parser.ParseFrom((byte[])value!));
+            }
+        }
+
+        return receipts;
+    }
+
+    public async Task<IReadOnlyList<string>> ListReleasableAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken)
+    {
+        var values = await Db.SortedSetRangeByScoreAsync(keys.BlobsReleasable, double.NegativeInfinity, before.ToUnixTimeMilliseconds(), take: limit);
+        return values.Select(v => (string)v!).ToList();
+    }
+
+    public async Task<StoredBlob?> TryReleaseAsync(string sha256, DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var result = await Db.ScriptEvaluateAsync(ReleaseScript, [keys.BlobRefs(sha256), keys.Blob(sha256), keys.BlobsReleasable],
+            [sha256, before.ToUnixTimeMilliseconds()]);
+        return result.IsNull ? null : StoredBlob.Parser.ParseFrom((byte[])result!);
+    }
+
+    public async Task<StoredBlob?> TryReleaseUnreferencedAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var result = await Db.ScriptEvaluateAsync(ReleaseUnreferencedScript, [keys.BlobRefs(sha256), keys.Blob(sha256)]);
+        return result.IsNull ? null : StoredBlob.Parser.ParseFrom((byte[])result!);
+    }
+
+    private static ProofRecord Map(string device, byte[] receipt, byte[] request, string? photos)
+        => new(device, ProofReceipt.Parser.ParseFrom(receipt), global::Core.V1.DeliverProofRequest.Parser.ParseFrom(request),
+            string.IsNullOrEmpty(photos) ? [] : photos.Split(','));
+}

@@ -1,0 +1,203 @@
+using Edge.Gateway.Forwarding;
+using Edge.Gateway.Proofs;
+using Edge.V1;
+using Google.Protobuf;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Edge.Gateway.Storage.Sqlite;
+
+/// <summary>Proofs, their outbox rows and their photos' references in the embedded state file, each change one transaction.</summary>
+internal sealed class SqliteProofStore : IProofStore, IPhotoRetention
+{
+    private readonly SqliteDatabase _database;
+    private readonly IOptions<ForwardingOptions> _options;
+    private readonly TimeProvider _timeProvider;
+
+    public SqliteProofStore(SqliteDatabase database, IOptions<ForwardingOptions> options, TimeProvider timeProvider)
+    {
+        _database = database;
+        _options = options;
+        _timeProvider = timeProvider;
+        SqliteForwardingSchema.Ensure(database);
+    }
+
+    public Task<ProofAddResult> AddAsync(ProofRecord record, CancellationToken cancellationToken)
+    {
+        using var connection = _database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var proofId = record.Receipt.ProofId;
+        if (Read(connection, transaction, proofId) is { } existing)
+        {
+            return Task.FromResult(new ProofAddResult(ProofAddOutcome.Exists, Existing: existing));
+        }
+
+        foreach (var digest in record.PhotoDigests)
+        {
+            if (Scalar(connection, transaction, "SELECT 1 FROM blobs WHERE sha256 = $sha", ("$sha", digest)) is null)
+            {
+                return Task.FromResult(new ProofAddResult(ProofAddOutcome.PhotoMissing, MissingDigest: digest));
+            }
+
+            SqliteUploadSessionStore.Execute(connection, transaction,
+                "INSERT INTO blob_refs (sha256, pending) VALUES ($sha, 1) ON CONFLICT (sha256) DO UPDATE SET pending = pending + 1",
+                ("$sha", digest));
+        }
+
+        var now = record.Receipt.UpdatedAt.ToDateTimeOffset().ToUnixTimeMilliseconds();
+        SqliteUploadSessionStore.Execute(connection, transaction,
+            "INSERT INTO proofs (proof_id, device_id, receipt, request, photos, updated_ms) VALUES ($id, $device, $receipt, $request, $photos, $now)",
+            ("$id", proofId), ("$device", record.DeviceId), ("$receipt", record.Receipt.ToByteArray()), ("$request", record.Request.ToByteArray()),
+            ("$photos", string.Join(',', record.PhotoDigests)), ("$now", now));
+        SqliteUploadSessionStore.Execute(connection, transaction,
+            "INSERT INTO outbox (lane, item_id, payload, enqueued_ms) VALUES (1, $id, x'', $now)", ("$id", proofId), ("$now", now));
+        transaction.Commit();
+        return Task.FromResult(new ProofAddResult(ProofAddOutcome.Added));
+    }
+
+    public Task<ProofRecord?> GetAsync(string proofId, CancellationToken cancellationToken)
+    {
+        using var connection = _database.Open();
+        return Task.FromResult(Read(connection, null, proofId));
+    }
+
+    public Task<bool> SetReceiptAsync(string proofId, ProofReceipt receipt, CancellationToken cancellationToken)
+    {
+        using var connection = _database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var now = receipt.UpdatedAt.ToDateTimeOffset().ToUnixTimeMilliseconds();
+        var final = receipt.Status is ProofStatus.Committed or ProofStatus.Rejected;
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "SELECT photos, released FROM proofs WHERE proof_id = $id";
+            command.Parameters.AddWithValue("$id", proofId);
+            using var reader = command.ExecuteReader();
+            if (!reader.Read())
+            {
+                return Task.FromResult(false);
+            }
+
+            if (final && reader.GetInt64(1) == 0)
+            {
+                foreach (var digest in reader.GetString(0).Split(',', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    SqliteUploadSessionStore.Execute(connection, transaction,
+                        "UPDATE blob_refs SET pending = pending - 1, done_ms = $now WHERE sha256 = $sha", ("$sha", digest), ("$now", now));
+                }
+            }
+        }
+
+        SqliteUploadSessionStore.Execute(connection, transaction,
+            """
+            UPDATE proofs SET receipt = $receipt, updated_ms = $now,
+                released = CASE WHEN $final THEN 1 ELSE released END,
+                expires_ms = CASE WHEN $final THEN $now + $retention ELSE NULL END
+            WHERE proof_id = $id
+            """,
+            ("$receipt", receipt.ToByteArray()), ("$now", now), ("$final", final), ("$retention", (long)_options.Value.DedupeRetention.TotalMilliseconds), ("$id", proofId));
+        transaction.Commit();
+        return Task.FromResult(true);
+    }
+
+    public Task<IReadOnlyList<ProofReceipt>> ListChangedSinceAsync(string deviceId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT receipt FROM proofs WHERE device_id = $device AND updated_ms > $since ORDER BY updated_ms";
+        command.Parameters.AddWithValue("$device", deviceId);
+        command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        using var reader = command.ExecuteReader();
+        var receipts = new List<ProofReceipt>();
+        while (reader.Read())
+        {
+            receipts.Add(ProofReceipt.Parser.ParseFrom((byte[])reader[0]));
+        }
+
+        return Task.FromResult<IReadOnlyList<ProofReceipt>>(receipts);
+    }
+
+    public Task<IReadOnlyList<string>> ListReleasableAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken)
+    {
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT sha256 FROM blob_refs WHERE pending = 0 AND done_ms <= $before ORDER BY done_ms LIMIT $limit";
+        command.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var digests = new List<string>();
+        while (reader.Read())
+        {
+            digests.Add(reader.GetString(0));
+        }
+
+        return Task.FromResult<IReadOnlyList<string>>(digests);
+    }
+
+    public Task<StoredBlob?> TryReleaseAsync(string sha256, DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        using var connection = _database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var releasable = Scalar(connection, transaction, "SELECT 1 FROM blob_refs WHERE sha256 = $sha AND pending = 0 AND done_ms <= $before",
+            ("$sha", sha256), ("$before", before.ToUnixTimeMilliseconds()));
+        if (releasable is null)
+        {
+            return Task.FromResult<StoredBlob?>(null);
+        }
+
+        var blob = TakeBlob(connection, transaction, sha256);
+        SqliteUploadSessionStore.Execute(connection, transaction, "DELETE FROM blob_refs WHERE sha256 = $sha", ("$sha", sha256));
+        transaction.Commit();
+        return Task.FromResult(blob);
+    }
+
+    public Task<StoredBlob?> TryReleaseUnreferencedAsync(string sha256, CancellationToken cancellationToken)
+    {
+        using var connection = _database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        if (Scalar(connection, transaction, "SELECT 1 FROM blob_refs WHERE sha256 = $sha", ("$sha", sha256)) is not null)
+        {
+            return Task.FromResult<StoredBlob?>(null);
+        }
+
+        var blob = TakeBlob(connection, transaction, sha256);
+        transaction.Commit();
+        return Task.FromResult(blob);
+    }
+
+    private static StoredBlob? TakeBlob(SqliteConnection connection, SqliteTransaction transaction, string sha256)
+    {
+        var record = Scalar(connection, transaction, "SELECT record FROM blobs WHERE sha256 = $sha", ("$sha", sha256)) as byte[];
+        SqliteUploadSessionStore.Execute(connection, transaction, "DELETE FROM blobs WHERE sha256 = $sha", ("$sha", sha256));
+        return record is null ? null : StoredBlob.Parser.ParseFrom(record);
+    }
+
+    private static ProofRecord? Read(SqliteConnection connection, SqliteTransaction? transaction, string proofId)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT device_id, receipt, request, photos FROM proofs WHERE proof_id = $id";
+        command.Parameters.AddWithValue("$id", proofId);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        return new ProofRecord(reader.GetString(0), ProofReceipt.Parser.ParseFrom((byte[])reader[1]),
+            global::Core.V1.DeliverProofRequest.Parser.ParseFrom((byte[])reader[2]), reader.GetString(3).Split(',', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    private static object? Scalar(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command.ExecuteScalar();
+    }
+}

@@ -1,0 +1,73 @@
+using Edge.Gateway.Forwarding;
+using Edge.Gateway.Scans;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+
+namespace Edge.Gateway.Storage.Sqlite;
+
+/// <summary>
+/// Scan intake in SQLite: one immediate transaction per batch inserts each new event id and its outbox row, so an
+/// event is either remembered and queued, or neither.
+/// </summary>
+internal sealed class SqliteScanStore : IScanStore
+{
+    private readonly SqliteDatabase _database;
+    private readonly IOptions<ForwardingOptions> _options;
+    private readonly TimeProvider _timeProvider;
+
+    public SqliteScanStore(SqliteDatabase database, IOptions<ForwardingOptions> options, TimeProvider timeProvider)
+    {
+        _database = database;
+        _options = options;
+        _timeProvider = timeProvider;
+        SqliteForwardingSchema.Ensure(database);
+    }
+
+    public Task<bool[]> AddAsync(IReadOnlyList<global::Core.V1.ScanEvent> events, CancellationToken cancellationToken)
+    {
+        var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        var expires = now + (long)_options.Value.DedupeRetention.TotalMilliseconds;
+        var added = new bool[events.Count];
+        using var connection = _database.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var seen = connection.CreateCommand();
+        seen.Transaction = transaction;
+        // An expired record is as good as none: take the id again.
+        seen.CommandText = """
+            INSERT INTO scan_events (event_id, expires_ms) VALUES ($id, $expires)
+            ON CONFLICT (event_id) DO UPDATE SET expires_ms = excluded.expires_ms WHERE scan_events.expires_ms <= $now
+            """;
+        var seenId = seen.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
+        seen.Parameters.AddWithValue("$expires", expires);
+        seen.Parameters.AddWithValue("$now", now);
+        using var enqueue = connection.CreateCommand();
+        enqueue.Transaction = transaction;
+        enqueue.CommandText = "INSERT INTO outbox (lane, item_id, payload, enqueued_ms) VALUES (0, $id, $payload, $now)";
+        var enqueueId = enqueue.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
+        var payload = enqueue.Parameters.Add("$payload", Microsoft.Data.Sqlite.SqliteType.Blob);
+        enqueue.Parameters.AddWithValue("$now", now);
+        for (var i = 0; i < events.Count; i++)
+        {
+            seenId.Value = events[i].EventId;
+            if (seen.ExecuteNonQuery() == 1)
+            {
+                enqueueId.Value = events[i].EventId;
+                payload.Value = events[i].ToByteArray();
+                enqueue.ExecuteNonQuery();
+                added[i] = true;
+            }
+        }
+
+        transaction.Commit();
+        return Task.FromResult(added);
+    }
+
+    public Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        using var connection = _database.Open();
+        var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        var removed = SqliteUploadSessionStore.Execute(connection, null, "DELETE FROM scan_events WHERE expires_ms <= $now", ("$now", now));
+        removed += SqliteUploadSessionStore.Execute(connection, null, "DELETE FROM proofs WHERE expires_ms <= $now", ("$now", now));
+        return Task.FromResult(removed);
+    }
+}

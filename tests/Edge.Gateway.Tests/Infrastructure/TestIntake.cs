@@ -1,0 +1,131 @@
+using Core.V1;
+using Edge.Gateway.Core;
+using Edge.Gateway.Tests.Imaging;
+using Edge.V1;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Edge.Gateway.Tests.Infrastructure;
+
+/// <summary>Scan events, proofs and photos as a device makes them, and a view of the core simulator.</summary>
+internal static class TestIntake
+{
+    /// <summary>Forwarding settings for tests: short pauses, quick takeover, a short break.</summary>
+    public static Dictionary<string, string?> FastForwarding(Dictionary<string, string?>? more = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Edge:Forwarding:PollInterval"] = "00:00:00.020",
+            ["Edge:Forwarding:RetryAttempts"] = "1",
+            ["Edge:Forwarding:RetryBaseDelay"] = "00:00:00.020",
+            ["Edge:Forwarding:MaxRetryDelay"] = "00:00:00.250",
+            ["Edge:Forwarding:BreakDuration"] = "00:00:00.500",
+            ["Edge:Forwarding:ClaimTimeout"] = "00:00:02",
+            ["Edge:Forwarding:BacklogMeasureInterval"] = "00:00:00.200",
+        };
+        foreach (var (key, value) in more ?? [])
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    /// <summary>The same settings as command-line arguments for a gateway process.</summary>
+    public static string[] FastForwardingArgs() => FastForwarding().Select(kv => $"--{kv.Key}={kv.Value}").ToArray();
+
+    public static V1.ScanEvent Scan(string eventId, long sequence = 1, string route = "R-0001") => new()
+    {
+        EventId = eventId,
+        Sequence = sequence,
+        PackageId = "P-" + sequence,
+        Barcode = "1Z999AA1" + sequence,
+        RouteId = route,
+        StopId = "S-001",
+        Type = V1.ScanType.Delivered,
+        ScannedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        Location = new V1.DeviceLocation { Latitude = 52.37, Longitude = 4.89, AccuracyMeters = 8 },
+    };
+
+    public static SubmitProofRequest Proof(string proofId, params string[] photos) => new()
+    {
+        ProofId = proofId,
+        RouteId = "R-0001",
+        StopId = "S-001",
+        PackageIds = { "P-1" },
+        DeliveredAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        Location = new V1.DeviceLocation { Latitude = 52.37, Longitude = 4.89, AccuracyMeters = 8 },
+        PlaceLeft = V1.PlaceLeft.FrontDoor,
+        PhotoSha256 = { photos },
+    };
+
+    /// <summary>Uploads <paramref name="count"/> distinct real JPEGs; returns their device digests.</summary>
+    public static async Task<string[]> UploadPhotosAsync(GrpcChannel channel, int count, string prefix)
+    {
+        var client = new V1.Uploads.UploadsClient(channel);
+        var digests = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            var completed = await TestUploader.UploadToEndAsync(client, $"{prefix}-photo-{i}", TestPhotos.PhoneJpeg((uint)(480 + i), 360));
+            digests[i] = completed.Blob.Sha256;
+        }
+
+        return digests;
+    }
+
+    public static async Task<Admin.AdminClient> AdminAsync(GatewayHost host)
+    {
+        var address = await host.Services.GetRequiredService<EmbeddedCoreSimulator>().Address;
+        return new Admin.AdminClient(GrpcChannel.ForAddress(address));
+    }
+
+    public static Admin.AdminClient Admin(int corePort) => new(GrpcChannel.ForAddress($"http://127.0.0.1:{corePort}"));
+
+    public static async Task SetCoreDownAsync(Admin.AdminClient admin, bool down)
+        => await admin.SetFaultsAsync(down
+            ? new SetFaultsRequest { Faults = new Faults(), DownFor = Duration.FromTimeSpan(TimeSpan.FromHours(1)) }
+            : new SetFaultsRequest { Faults = new Faults() });
+
+    /// <summary>Polls until the condition holds; fails after the timeout (a hang guard, not a timing assertion).</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, string? what = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("gave up waiting for " + (what ?? "the condition"));
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Waits until the core recorded (accepted or rejected) exactly these ids, then asserts each once.</summary>
+    public static async Task AssertCoreHasScansOnceAsync(Admin.AdminClient admin, IReadOnlyCollection<string> eventIds, TimeSpan? timeout = null)
+    {
+        ListScansResponse scans = new();
+        await WaitUntilAsync(async () =>
+        {
+            scans = await admin.ListScansAsync(new Empty());
+            return scans.AcceptedEventIds.Count + scans.RejectedEventIds.Count >= eventIds.Count;
+        }, timeout, "the core to have every scan");
+        var recorded = scans.AcceptedEventIds.Concat(scans.RejectedEventIds).ToList();
+        Assert.Equal(recorded.Count, recorded.Distinct().Count());
+        Assert.Equal(eventIds.OrderBy(x => x, StringComparer.Ordinal), recorded.OrderBy(x => x, StringComparer.Ordinal));
+    }
+
+    public static async Task AssertCoreHasProofsOnceAsync(Admin.AdminClient admin, IReadOnlyCollection<string> proofIds, TimeSpan? timeout = null)
+    {
+        ListProofsResponse proofs = new();
+        await WaitUntilAsync(async () =>
+        {
+            proofs = await admin.ListProofsAsync(new Empty());
+            return proofs.AcceptedProofIds.Count + proofs.RejectedProofIds.Count >= proofIds.Count;
+        }, timeout, "the core to have every proof");
+        var recorded = proofs.AcceptedProofIds.Concat(proofs.RejectedProofIds).ToList();
+        Assert.Equal(recorded.Count, recorded.Distinct().Count());
+        Assert.Equal(proofIds.OrderBy(x => x, StringComparer.Ordinal), recorded.OrderBy(x => x, StringComparer.Ordinal));
+    }
+}
