@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace Edge.Gateway.Diagnostics;
 
 /// <summary>The gateway's instruments, on the <c>Edge.Gateway</c> meter.</summary>
-internal sealed class EdgeMetrics
+internal sealed partial class EdgeMetrics
 {
     /// <summary>Name of the meter.</summary>
     public const string MeterName = "Edge.Gateway";
@@ -32,6 +32,7 @@ internal sealed class EdgeMetrics
         _dedupeHits = meter.CreateCounter<long>("edge.upload.dedupe_hits", "{upload}", "Uploads answered at once because the blob already existed.");
         _syncDuration = meter.CreateHistogram<double>("edge.upload.sync.duration", "s", "Time to make received chunks durable (fsync and commit).");
         meter.CreateObservableGauge("edge.staging.bytes", () => Volatile.Read(ref _stagingBytes), "By", "Declared bytes of unfinished uploads.");
+        CreateManifestInstruments(meter);
     }
 
     public void UploadStarted(bool resumed, bool tookOver)

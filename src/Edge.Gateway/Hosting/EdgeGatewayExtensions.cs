@@ -1,6 +1,7 @@
 using Edge.Gateway.Core;
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Imaging;
+using Edge.Gateway.Manifests;
 using Edge.Gateway.Security;
 using Edge.Gateway.Storage;
 using Edge.Gateway.Storage.Redis;
@@ -47,6 +48,7 @@ public static class EdgeGatewayExtensions
         services.TryAddSingleton<LocalWriters>();
         services.AddEdgePhotoPipeline();
         services.AddHostedService<StagingSweeper>();
+        services.AddEdgeManifests(edge);
 
         // Prometheus scrape endpoint on its own HTTP/1.1 listener (the gRPC port speaks HTTP/2 only). Off unless a port is set.
         var prometheusPort = builder.Configuration.GetValue<int?>("Edge:Metrics:PrometheusPort");
@@ -71,6 +73,7 @@ public static class EdgeGatewayExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGrpcService<UploadsService>();
+        app.MapGrpcService<ManifestsService>();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService().AllowAnonymous();
         return app;
