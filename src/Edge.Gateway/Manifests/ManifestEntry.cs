@@ -21,13 +21,17 @@ internal enum ManifestOrigin
 /// <summary>
 /// One version of a route's manifest as the cache holds it. Never changed after it is made, so the memory tier hands
 /// out this same instance to every caller (HybridCache keeps <c>[ImmutableObject(true)]</c> sealed types as they are
-/// instead of deserializing a copy per hit), and the responses are built once.
+/// instead of deserializing a copy per hit), and the replies are serialized once.
 /// </summary>
 [ImmutableObject(true)]
 internal sealed class ManifestEntry
 {
     private readonly Dictionary<string, Stop> _stops;
     private readonly Dictionary<string, Stop> _stopByPackage;
+    private readonly ManifestReply _current;
+    private readonly ManifestReply _notModified;
+    private readonly ManifestReply _staleNotModified;
+    private ManifestReply? _stale;
 
     public ManifestEntry(RouteManifest manifest, DateTimeOffset fetchedAt, ManifestOrigin origin)
         : this(new GetManifestResponse { Manifest = manifest, Version = manifest.Version, FetchedAt = Timestamp.FromDateTimeOffset(fetchedAt) }, origin)
@@ -39,10 +43,9 @@ internal sealed class ManifestEntry
         Stored = stored;
         Origin = origin;
         CreatedTimestamp = Stopwatch.GetTimestamp();
-        Current = stored;
-        Stale = new GetManifestResponse { Manifest = stored.Manifest, Version = stored.Version, FetchedAt = stored.FetchedAt, Stale = true };
-        NotModified = new GetManifestResponse { NotModified = true, Version = stored.Version, FetchedAt = stored.FetchedAt };
-        StaleNotModified = new GetManifestResponse { NotModified = true, Version = stored.Version, FetchedAt = stored.FetchedAt, Stale = true };
+        _current = ManifestReply.From(stored);
+        _notModified = ManifestReply.From(new GetManifestResponse { NotModified = true, Version = stored.Version, FetchedAt = stored.FetchedAt });
+        _staleNotModified = ManifestReply.From(new GetManifestResponse { NotModified = true, Version = stored.Version, FetchedAt = stored.FetchedAt, Stale = true });
         _stops = new Dictionary<string, Stop>(StringComparer.Ordinal);
         _stopByPackage = new Dictionary<string, Stop>(StringComparer.Ordinal);
         foreach (var stop in stored.Manifest.Stops)
@@ -69,18 +72,11 @@ internal sealed class ManifestEntry
     /// <summary>What the caches store: manifest, version and fetch time.</summary>
     public GetManifestResponse Stored { get; }
 
-    // Shared, never mutated responses: serializing a message does not change it.
-    private GetManifestResponse Current { get; }
-
-    private GetManifestResponse Stale { get; }
-
-    private GetManifestResponse NotModified { get; }
-
-    private GetManifestResponse StaleNotModified { get; }
-
-    /// <summary>The answer to a device that holds <paramref name="knownVersion"/>.</summary>
-    public GetManifestResponse ResponseFor(long knownVersion, bool stale)
-        => knownVersion == Version ? (stale ? StaleNotModified : NotModified) : (stale ? Stale : Current);
+    /// <summary>The answer to a device that holds <paramref name="knownVersion"/>, serialized once per entry.</summary>
+    public ManifestReply ReplyFor(long knownVersion, bool stale)
+        => knownVersion == Version ? (stale ? _staleNotModified : _notModified)
+            : stale ? _stale ??= ManifestReply.From(new GetManifestResponse { Manifest = Stored.Manifest, Version = Version, FetchedAt = Stored.FetchedAt, Stale = true })
+            : _current;
 
     public Stop? FindStop(string stopId) => _stops.GetValueOrDefault(stopId);
 

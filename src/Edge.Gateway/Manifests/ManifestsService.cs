@@ -6,22 +6,25 @@ using Microsoft.AspNetCore.Authorization;
 
 namespace Edge.Gateway.Manifests;
 
-/// <summary>The <c>edge.v1.Manifests</c> service: cached, versioned route manifests, and a stream of new versions.</summary>
+/// <summary>
+/// The <c>edge.v1.Manifests</c> service: cached, versioned route manifests, and a stream of new versions. Bound by
+/// <see cref="ManifestsServiceBase"/> so that cached answers go out as pre-serialized bytes.
+/// </summary>
 [Authorize(Policy = EdgeAuthorization.DevicePolicy)]
 internal sealed class ManifestsService(
     ManifestCache manifests,
     ManifestVersions versions,
     EdgeMetrics metrics,
-    ILogger<ManifestsService> logger) : V1.Manifests.ManifestsBase
+    ILogger<ManifestsService> logger) : ManifestsServiceBase
 {
-    public override async Task<GetManifestResponse> GetManifest(GetManifestRequest request, ServerCallContext context)
+    public override async Task<ManifestReply> GetManifest(GetManifestRequest request, ServerCallContext context)
     {
         CheckRequest(request.RouteId, request.KnownVersion, context);
         var lookup = await manifests.GetAsync(request.RouteId, context.CancellationToken);
-        return lookup.Entry.ResponseFor(request.KnownVersion, lookup.Stale);
+        return lookup.Entry.ReplyFor(request.KnownVersion, lookup.Stale);
     }
 
-    public override async Task WatchManifest(WatchManifestRequest request, IServerStreamWriter<GetManifestResponse> responseStream, ServerCallContext context)
+    public override async Task WatchManifest(WatchManifestRequest request, IServerStreamWriter<ManifestReply> responseStream, ServerCallContext context)
     {
         var device = CheckRequest(request.RouteId, request.KnownVersion, context);
         var cancellationToken = context.CancellationToken;
@@ -40,7 +43,7 @@ internal sealed class ManifestsService(
                 var lookup = await manifests.GetAsync(request.RouteId, cancellationToken);
                 if (lookup.Entry.Version > sent)
                 {
-                    await responseStream.WriteAsync(lookup.Entry.ResponseFor(sent, lookup.Stale), cancellationToken);
+                    await responseStream.WriteAsync(lookup.Entry.ReplyFor(sent, lookup.Stale), cancellationToken);
                     sent = lookup.Entry.Version;
                 }
 
