@@ -1,3 +1,4 @@
+using Edge.LoadTest.Manifests;
 using Edge.LoadTest.Uploads;
 
 namespace Edge.LoadTest;
@@ -13,6 +14,8 @@ internal static class LoadTestProgram
           uploads  concurrent uploads over loopback against a gateway process (transport: chunks, CRC32C,
                    SHA-256, fsync, state); --concurrency N (32) --uploads N (480) --size BYTES (3000000)
                    --chunk BYTES (65536) --redis HOST:PORT (embedded mode when absent) --data DIR
+          manifests  GetManifest cache hits (120-stop manifest) against a gateway process, beside Health/Check on
+                   the same process; --concurrency N (50) --seconds N per round (5) --rounds N (3) --redis HOST:PORT
         """;
 
     public static async Task<int> Main(string[] args)
@@ -32,6 +35,9 @@ internal static class LoadTestProgram
                 break;
             case UploadScenario.Name:
                 report = await UploadScenario.RunAsync(options);
+                break;
+            case ManifestScenario.Name:
+                report = await ManifestScenario.RunAsync(options);
                 break;
             case UploadGatewayRole.Name:
                 return await UploadGatewayRole.RunAsync(options);
