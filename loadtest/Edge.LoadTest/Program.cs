@@ -9,13 +9,13 @@ internal static class LoadTestProgram
         usage: Edge.LoadTest <scenario> [options]
 
         scenarios:
+          manifests  GetManifest cache hits (120-stop manifest) against a gateway process, beside Health/Check on
+                   the same process; --concurrency N (50) --seconds N per round (5) --rounds N (3) --redis HOST:PORT
           photos   the photo pipeline in-process on a generated 4000x3000 phone JPEG
                    --concurrency N (default 2)  --count N (default 60)  --warmup N (default 4)
           uploads  concurrent uploads over loopback against a gateway process (transport: chunks, CRC32C,
                    SHA-256, fsync, state); --concurrency N (32) --uploads N (480) --size BYTES (3000000)
                    --chunk BYTES (65536) --redis HOST:PORT (embedded mode when absent) --data DIR
-          manifests  GetManifest cache hits (120-stop manifest) against a gateway process, beside Health/Check on
-                   the same process; --concurrency N (50) --seconds N per round (5) --rounds N (3) --redis HOST:PORT
         """;
 
     public static async Task<int> Main(string[] args)
