@@ -1,4 +1,5 @@
 using Edge.LoadTest.Forwarding;
+using Edge.LoadTest.Manifests;
 using Edge.LoadTest.Uploads;
 
 namespace Edge.LoadTest;
@@ -9,6 +10,8 @@ internal static class LoadTestProgram
         usage: Edge.LoadTest <scenario> [options]
 
         scenarios:
+          manifests  GetManifest cache hits (120-stop manifest) against a gateway process, beside Health/Check on
+                   the same process; --concurrency N (50) --seconds N per round (5) --rounds N (3) --redis HOST:PORT
           photos   the photo pipeline in-process on a generated 4000x3000 phone JPEG
                    --concurrency N (default 2)  --count N (default 60)  --warmup N (default 4)
           uploads  concurrent uploads over loopback against a gateway process (transport: chunks, CRC32C,
@@ -43,6 +46,9 @@ internal static class LoadTestProgram
                 break;
             case "scans" or "proofs" or "outage":
                 report = await ForwardingScenario.RunAsync(args[0], options);
+                break;
+            case ManifestScenario.Name:
+                report = await ManifestScenario.RunAsync(options);
                 break;
             case UploadGatewayRole.Name:
                 return await UploadGatewayRole.RunAsync(options);

@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Diagnostics.Tracing;
+using System.Globalization;
+using System.Net.Sockets;
 using System.Text.Json;
 using Edge.Gateway.Hosting;
 using Edge.Gateway.Imaging;
@@ -15,6 +18,33 @@ namespace Edge.LoadTest.Uploads;
 internal static class UploadGatewayRole
 {
     public const string Name = "upload-gateway";
+
+    /// <summary>Starts this role in a new process of this program and waits until its gateway listens.</summary>
+    public static async Task<Process> StartProcessAsync(int port, string data, string signingKey, string? redis)
+    {
+        var process = Process.Start(new ProcessStartInfo("dotnet",
+            [typeof(UploadGatewayRole).Assembly.Location, Name, "--port", port.ToString(CultureInfo.InvariantCulture),
+             "--data", data, "--signing-key", signingKey, .. (redis is null ? Array.Empty<string>() : ["--redis", redis])])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+        })!;
+        if (await process.StandardOutput.ReadLineAsync() != "ready")
+        {
+            process.Kill(entireProcessTree: true);
+            process.Dispose();
+            throw new InvalidOperationException("the gateway process did not start");
+        }
+
+        return process;
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     public static async Task<int> RunAsync(ScenarioArguments arguments)
     {

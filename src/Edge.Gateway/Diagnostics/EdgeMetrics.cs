@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace Edge.Gateway.Diagnostics;
 
 /// <summary>The gateway's instruments, on the <c>Edge.Gateway</c> meter.</summary>
-internal sealed class EdgeMetrics
+internal sealed partial class EdgeMetrics
 {
     /// <summary>Name of the meter.</summary>
     public const string MeterName = "Edge.Gateway";
@@ -59,6 +59,7 @@ internal sealed class EdgeMetrics
         meter.CreateObservableGauge("edge.forward.breaker.state", () => Volatile.Read(ref _breakerState), "{state}",
             "Circuit breaker towards the core: 0 closed, 1 half-open, 2 open.");
         meter.CreateObservableGauge("edge.staging.bytes", () => Volatile.Read(ref _stagingBytes), "By", "Declared bytes of unfinished uploads.");
+        CreateManifestInstruments(meter);
     }
 
     public void UploadStarted(bool resumed, bool tookOver)

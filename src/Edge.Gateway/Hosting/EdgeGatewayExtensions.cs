@@ -4,6 +4,7 @@ using Edge.Gateway.Forwarding;
 using Edge.Gateway.Imaging;
 using Edge.Gateway.Proofs;
 using Edge.Gateway.Scans;
+using Edge.Gateway.Manifests;
 using Edge.Gateway.Security;
 using Edge.Gateway.Storage;
 using Edge.Gateway.Storage.Redis;
@@ -51,6 +52,7 @@ public static class EdgeGatewayExtensions
         services.AddEdgePhotoPipeline();
         services.AddHostedService<StagingSweeper>();
         services.AddEdgeForwarding(edge);
+        services.AddEdgeManifests(edge);
 
         // Prometheus scrape endpoint on its own HTTP/1.1 listener (the gRPC port speaks HTTP/2 only). Off unless a port is set.
         var prometheusPort = builder.Configuration.GetValue<int?>("Edge:Metrics:PrometheusPort");
@@ -77,6 +79,7 @@ public static class EdgeGatewayExtensions
         app.MapGrpcService<UploadsService>();
         app.MapGrpcService<ScansService>();
         app.MapGrpcService<ProofsService>();
+        app.MapGrpcService<ManifestsService>();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService().AllowAnonymous();
         return app;

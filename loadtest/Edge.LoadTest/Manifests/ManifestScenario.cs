@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using Edge.Gateway.Security;
+using Edge.LoadTest.Uploads;
+using Edge.V1;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using HdrHistogram;
+
+namespace Edge.LoadTest.Manifests;
+
+/// <summary>
+/// GetManifest served from the cache (a 120-stop manifest, full body every time) against a gateway process, and in
+/// the same run the trivial unary method on the same process (grpc.health.v1.Health/Check) as the yardstick. Rounds
+/// alternate between the two so that noise from other work on the machine falls on both alike. The client takes
+/// responses as bytes without parsing them, so the figures are the gateway's rather than the test client's. The
+/// not-modified answer (what a device that is up to date gets) is measured too.
+/// </summary>
+internal static class ManifestScenario
+{
+    public const string Name = "manifests";
+
+    private const string Route = "R-0001";
+
+    private static readonly Marshaller<byte[]> RawBytes = Marshallers.Create(bytes => bytes, bytes => bytes);
+
+    public static async Task<BenchmarkReport> RunAsync(ScenarioArguments arguments)
+    {
+        var concurrency = arguments.Int("concurrency", 50);
+        var seconds = arguments.Int("seconds", 5);
+        var rounds = arguments.Int("rounds", 3);
+        var redis = arguments.String("redis");
+        var data = Directory.CreateTempSubdirectory("edge-manifest-bench-").FullName;
+        var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var port = UploadGatewayRole.FreePort();
+
+        Console.WriteLine($"manifests: {concurrency} callers, {rounds} rounds of {seconds} s per method, state {(redis is null ? "embedded" : "redis")}");
+        using var gateway = await UploadGatewayRole.StartProcessAsync(port, data, key, redis);
+        try
+        {
+            var signingKey = DeviceTokens.ResolveKey(new DeviceTokenOptions { SigningKey = key }, data, out _);
+            var headers = new Metadata
+            {
+                { "authorization", "Bearer " + DeviceTokens.Mint(signingKey, new DeviceTokenOptions(), "bench-device", "bench-driver", [Route], TimeSpan.FromHours(2), DateTimeOffset.UtcNow) },
+            };
+            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+                MaxReceiveMessageSize = 16 * 1024 * 1024,
+            });
+            var invoker = channel.CreateCallInvoker();
+
+            var getManifest = new Method<byte[], byte[]>(MethodType.Unary, "edge.v1.Manifests", "GetManifest", RawBytes, RawBytes);
+            var healthCheck = new Method<byte[], byte[]>(MethodType.Unary, "grpc.health.v1.Health", "Check", RawBytes, RawBytes);
+            var manifestRequest = new GetManifestRequest { RouteId = Route }.ToByteArray();
+            var healthRequest = new HealthCheckRequest().ToByteArray();
+
+            // The first call fills the cache from the core; check what comes back once, parsed.
+            var first = GetManifestResponse.Parser.ParseFrom(await invoker.AsyncUnaryCall(getManifest, null, new CallOptions(headers), new GetManifestRequest { RouteId = Route }.ToByteArray()));
+            if (first.Manifest is null || first.Manifest.Stops.Count == 0)
+            {
+                throw new InvalidOperationException("GetManifest returned no manifest");
+            }
+
+            var responseBytes = first.CalculateSize();
+            var notModifiedRequest = new GetManifestRequest { RouteId = Route, KnownVersion = first.Version }.ToByteArray();
+
+            // Warm up both paths (JIT, connections), then alternate measured rounds.
+            await RunAsync(invoker, getManifest, manifestRequest, headers, concurrency, TimeSpan.FromSeconds(2), new LongHistogram(60_000_000L, 3));
+            await RunAsync(invoker, healthCheck, healthRequest, new Metadata(), concurrency, TimeSpan.FromSeconds(2), new LongHistogram(60_000_000L, 3));
+
+            var manifestLatencies = new LongHistogram(60_000_000L, 3);
+            var healthLatencies = new LongHistogram(60_000_000L, 3);
+            var notModifiedLatencies = new LongHistogram(60_000_000L, 3);
+            long manifestCalls = 0, healthCalls = 0, notModifiedCalls = 0;
+            var manifestTime = TimeSpan.Zero;
+            var healthTime = TimeSpan.Zero;
+            var notModifiedTime = TimeSpan.Zero;
+            for (var round = 0; round < rounds; round++)
+            {
+                var (calls, elapsed) = await RunAsync(invoker, getManifest, manifestRequest, headers, concurrency, TimeSpan.FromSeconds(seconds), manifestLatencies);
+                manifestCalls += calls;
+                manifestTime += elapsed;
+                (calls, elapsed) = await RunAsync(invoker, healthCheck, healthRequest, new Metadata(), concurrency, TimeSpan.FromSeconds(seconds), healthLatencies);
+                healthCalls += calls;
+                healthTime += elapsed;
+                (calls, elapsed) = await RunAsync(invoker, getManifest, notModifiedRequest, headers, concurrency, TimeSpan.FromSeconds(seconds), notModifiedLatencies);
+                notModifiedCalls += calls;
+                notModifiedTime += elapsed;
+            }
+
+            var manifestRate = manifestCalls / manifestTime.TotalSeconds;
+            var healthRate = healthCalls / healthTime.TotalSeconds;
+            var report = new BenchmarkReport(Name);
+            report.Parameters["concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture);
+            report.Parameters["rounds"] = $"{rounds} x {seconds} s per method";
+            report.Parameters["stops"] = first.Manifest.Stops.Count.ToString(CultureInfo.InvariantCulture);
+            report.Parameters["response_bytes"] = responseBytes.ToString(CultureInfo.InvariantCulture);
+            report.Parameters["state"] = redis is null ? "embedded (memory cache)" : "redis (memory + Redis cache)";
+            report.Add("GetManifest (cache hit) rate", manifestRate, "requests/s");
+            report.AddPercentiles("GetManifest latency", manifestLatencies);
+            report.Add("Health/Check rate", healthRate, "requests/s");
+            report.AddPercentiles("Health/Check latency", healthLatencies);
+            report.Add("GetManifest rate / Health/Check rate", 100 * manifestRate / healthRate, "%");
+            report.Add("GetManifest not-modified rate", notModifiedCalls / notModifiedTime.TotalSeconds, "requests/s");
+            report.AddPercentiles("GetManifest not-modified latency", notModifiedLatencies);
+            await gateway.StandardInput.WriteLineAsync("quit");
+            await gateway.WaitForExitAsync();
+            return report;
+        }
+        finally
+        {
+            if (!gateway.HasExited)
+            {
+                gateway.Kill(entireProcessTree: true);
+            }
+
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    /// <summary><paramref name="concurrency"/> callers, each calling back to back for <paramref name="duration"/>.</summary>
+    private static async Task<(long Calls, TimeSpan Elapsed)> RunAsync(
+        CallInvoker invoker, Method<byte[], byte[]> method, byte[] request, Metadata headers, int concurrency, TimeSpan duration, LongHistogram latencies)
+    {
+        long calls = 0;
+        var stopwatch = Stopwatch.StartNew();
+        var callers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            var local = new LongHistogram(60_000_000L, 3);
+            long count = 0;
+            while (stopwatch.Elapsed < duration)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await invoker.AsyncUnaryCall(method, null, new CallOptions(headers), request);
+                local.RecordValue((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+                count++;
+            }
+
+            lock (latencies)
+            {
+                latencies.Add(local);
+            }
+
+            Interlocked.Add(ref calls, count);
+        }));
+        await Task.WhenAll(callers);
+        return (calls, stopwatch.Elapsed);
+    }
+}
