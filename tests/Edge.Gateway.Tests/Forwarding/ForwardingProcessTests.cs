@@ -53,6 +53,7 @@ public sealed class ForwardingProcessTests(RedisServer redis)
         {
             var admin = Admin(corePort);
             using var channel = TestChannels.Create(victim.Address, GatewayHost.Token("device-k"));
+            await StartRouteAsync(channel);
             var photos = await UploadPhotosAsync(channel, 3, "kill");
 
             // A slow core keeps entries in flight when the victim dies.

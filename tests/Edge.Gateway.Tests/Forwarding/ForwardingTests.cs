@@ -17,6 +17,7 @@ public sealed class ForwardingTests(RedisServer redis)
         await using var host = await GatewayHost.StartAsync(redis: useRedis ? redis.ConnectionString : null, settings: FastForwarding());
         var channel = host.Channel();
         var admin = await AdminAsync(host);
+        await StartRouteAsync(channel); // the device fetched its manifest at the start of its route
         var photos = await UploadPhotosAsync(channel, 10, "outage");
         await SetCoreDownAsync(admin, down: true);
 

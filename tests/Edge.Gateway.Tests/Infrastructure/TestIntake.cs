@@ -48,17 +48,37 @@ internal static class TestIntake
         Location = new V1.DeviceLocation { Latitude = 52.37, Longitude = 4.89, AccuracyMeters = 8 },
     };
 
-    public static SubmitProofRequest Proof(string proofId, params string[] photos) => new()
+    private static V1.Stop? s_plainStop;
+
+    /// <summary>
+    /// What a device does at the start of its route: fetches the manifest of R-0001 through the gateway (which also
+    /// makes it the gateway's last known good copy). Proofs made by <see cref="Proof"/> then close the route's first
+    /// stop that is neither confidential nor opted out of photos, at the stop's own position. The simulator's manifests
+    /// come from a fixed seed, so that stop is the same on every gateway.
+    /// </summary>
+    public static async Task<V1.Stop> StartRouteAsync(GrpcChannel channel)
     {
-        ProofId = proofId,
-        RouteId = "R-0001",
-        StopId = "S-001",
-        PackageIds = { "P-1" },
-        DeliveredAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-        Location = new V1.DeviceLocation { Latitude = 52.37, Longitude = 4.89, AccuracyMeters = 8 },
-        PlaceLeft = V1.PlaceLeft.FrontDoor,
-        PhotoSha256 = { photos },
-    };
+        var response = await new V1.Manifests.ManifestsClient(channel).GetManifestAsync(new GetManifestRequest { RouteId = "R-0001" });
+        var stop = response.Manifest.Stops.First(s => !s.Confidential && !s.PhotoOptOut && s.Packages.Count > 0);
+        s_plainStop = stop;
+        return stop;
+    }
+
+    public static SubmitProofRequest Proof(string proofId, params string[] photos)
+    {
+        var stop = s_plainStop ?? throw new InvalidOperationException("Call StartRouteAsync before making proofs.");
+        return new SubmitProofRequest
+        {
+            ProofId = proofId,
+            RouteId = "R-0001",
+            StopId = stop.StopId,
+            PackageIds = { stop.Packages[0].PackageId },
+            DeliveredAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+            Location = new V1.DeviceLocation { Latitude = stop.Location.Latitude, Longitude = stop.Location.Longitude, AccuracyMeters = 8 },
+            PlaceLeft = V1.PlaceLeft.FrontDoor,
+            PhotoSha256 = { photos },
+        };
+    }
 
     /// <summary>Uploads <paramref name="count"/> distinct real JPEGs; returns their device digests.</summary>
     public static async Task<string[]> UploadPhotosAsync(GrpcChannel channel, int count, string prefix)

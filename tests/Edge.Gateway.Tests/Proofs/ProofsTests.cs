@@ -15,7 +15,9 @@ public sealed class ProofsTests(RedisServer redis)
     public async Task SubmitProof_PhotoNeverUploaded_IsFailedPreconditionNamingIt()
     {
         await using var host = await GatewayHost.StartAsync(settings: FastForwarding());
-        var client = new V1.Proofs.ProofsClient(host.Channel());
+        var channel = host.Channel();
+        await StartRouteAsync(channel);
+        var client = new V1.Proofs.ProofsClient(channel);
         var digest = new string('a', 64);
 
         var error = await Assert.ThrowsAsync<RpcException>(() => client.SubmitProofAsync(Proof("never", digest)).ResponseAsync);
@@ -28,7 +30,9 @@ public sealed class ProofsTests(RedisServer redis)
     public async Task SubmitProof_Malformed_IsInvalidArgumentWithFieldDetails()
     {
         await using var host = await GatewayHost.StartAsync(settings: FastForwarding());
-        var client = new V1.Proofs.ProofsClient(host.Channel());
+        var channel = host.Channel();
+        await StartRouteAsync(channel);
+        var client = new V1.Proofs.ProofsClient(channel);
         var proof = Proof("malformed", "not-a-digest");
 
         var error = await Assert.ThrowsAsync<RpcException>(() => client.SubmitProofAsync(proof).ResponseAsync);
@@ -42,6 +46,7 @@ public sealed class ProofsTests(RedisServer redis)
     public async Task SubmitProof_RouteNotInToken_IsPermissionDenied()
     {
         await using var host = await GatewayHost.StartAsync(settings: FastForwarding());
+        await StartRouteAsync(host.Channel());
         var client = new V1.Proofs.ProofsClient(host.Channel(routes: ["R-0002"]));
 
         var error = await Assert.ThrowsAsync<RpcException>(() => client.SubmitProofAsync(Proof("other-route", new string('b', 64))).ResponseAsync);
@@ -56,6 +61,7 @@ public sealed class ProofsTests(RedisServer redis)
     {
         await using var host = await GatewayHost.StartAsync(redis: useRedis ? redis.ConnectionString : null, settings: FastForwarding());
         var channel = host.Channel();
+        await StartRouteAsync(channel);
         var photos = await UploadPhotosAsync(channel, 1, "twice");
         var client = new V1.Proofs.ProofsClient(channel);
 
@@ -81,6 +87,7 @@ public sealed class ProofsTests(RedisServer redis)
     {
         await using var host = await GatewayHost.StartAsync(redis: useRedis ? redis.ConnectionString : null, settings: FastForwarding());
         var channel = host.Channel();
+        await StartRouteAsync(channel);
         var admin = await AdminAsync(host);
         await admin.SetFaultsAsync(new global::Core.V1.SetFaultsRequest
         {
@@ -112,6 +119,7 @@ public sealed class ProofsTests(RedisServer redis)
     {
         await using var host = await GatewayHost.StartAsync(settings: FastForwarding());
         var channel = host.Channel();
+        await StartRouteAsync(channel);
         var photos = await UploadPhotosAsync(channel, 1, "replay");
         var client = new V1.Proofs.ProofsClient(channel);
         var before = DateTimeOffset.UtcNow.AddSeconds(-1);
