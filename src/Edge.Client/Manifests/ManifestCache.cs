@@ -31,6 +31,10 @@ internal sealed class ManifestCache(GatewayConnection connection, OutboxStore ou
                     ?? throw new RpcException(new Status(StatusCode.Internal, "The gateway said not modified, but there is no cached manifest."));
                 return ToModel(manifest, response.Stale);
             }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("The manifest request was cancelled.", e, cancellationToken);
+            }
             catch (Exception e) when (TransientErrors.IsTransient(e, cancellationToken))
             {
                 // Offline: the driver gets the copy at once rather than waiting for the link.

@@ -14,6 +14,13 @@ namespace Edge.Client.Uploads;
 /// </summary>
 internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer sizer, EdgeClientOptions options, string installationId)
 {
+    /// <summary>
+    /// The least pause before a resume. A gateway that saw the old stream break saves the bytes it received but had not
+    /// yet acknowledged; a resume that arrives before that takes the upload over from the last acknowledgement instead,
+    /// and sends those bytes again.
+    /// </summary>
+    private static readonly TimeSpan ResumeSettle = TimeSpan.FromMilliseconds(50);
+
     public async Task<UploadedPhoto> UploadAsync(PhotoFile photo, IProgress<UploadProgress>? progress, int maxAttempts, CancellationToken cancellationToken)
     {
         var backoff = new Backoff(options.InitialBackoff, options.MaxBackoff);
@@ -52,10 +59,15 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
                 renamed = true;
                 uploadId = UploadId(photo.Sha256, fresh: true);
             }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+            {
+                // The caller stopped it: say so as .NET does, not as the transport saw it.
+                throw new OperationCanceledException("The upload was cancelled.", e, cancellationToken);
+            }
             catch (Exception e) when (attempt < maxAttempts && TransientErrors.IsTransient(e, cancellationToken))
             {
                 sizer.OnFailure();
-                await connection.DelayAsync(backoff.Next(e), cancellationToken).ConfigureAwait(false);
+                await connection.DelayAsync(Max(backoff.Next(e), ResumeSettle), cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -77,6 +89,8 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
             deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
         return response.MissingSha256.Contains(sha256);
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private DateTime Deadline() => DateTime.UtcNow + options.AttemptTimeout;
 
