@@ -177,6 +177,11 @@ public sealed class FaultyProxy : IAsyncDisposable
                         await Task.Delay(TimeSpan.FromSeconds((double)read / rate), _stopping.Token);
                     }
 
+                    if (link.IsClosed)
+                    {
+                        return;
+                    }
+
                     lock (_gate)
                     {
                         var before = Interlocked.Read(ref _upstreamBytes);
@@ -191,7 +196,17 @@ public sealed class FaultyProxy : IAsyncDisposable
                     }
                 }
 
-                await to.SendAsync(buffer.AsMemory(0, send), SocketFlags.None, _stopping.Token);
+                try
+                {
+                    await to.SendAsync(buffer.AsMemory(0, send), SocketFlags.None, _stopping.Token);
+                }
+                catch (Exception) when (upstream)
+                {
+                    // Never forwarded: the link was cut while these bytes waited.
+                    Interlocked.Add(ref _upstreamBytes, -send);
+                    throw;
+                }
+
                 if (cut)
                 {
                     Interlocked.Increment(ref _cuts);
@@ -211,6 +226,8 @@ public sealed class FaultyProxy : IAsyncDisposable
         private int _closed;
 
         public volatile bool Frozen;
+
+        public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
         public void Close()
         {
