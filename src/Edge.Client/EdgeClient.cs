@@ -54,9 +54,7 @@ public sealed class EdgeClient : IAsyncDisposable
         _scans = new ScanDispatcher(_connection, _outbox, options, OnScanRejected, _outboxChanged.Set);
         _proofs = new ProofDispatcher(_connection, _outbox, _uploader, options, OnReceipt, _outboxChanged.Set);
         _manifests = new ManifestCache(_connection, _outbox, options);
-        _drain = Task.WhenAll(
-            Task.Run(() => _scans.RunAsync(_stopping.Token)),
-            Task.Run(() => _proofs.RunAsync(_stopping.Token)));
+        _drain = Task.WhenAll(RunUntilStoppedAsync(_scans.RunAsync), RunUntilStoppedAsync(_proofs.RunAsync));
     }
 
     /// <summary>
@@ -289,17 +287,23 @@ public sealed class EdgeClient : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await _drain.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        await _drain.ConfigureAwait(false);
 
         _connection.Dispose();
         _outbox.Dispose();
         _stopping.Dispose();
+    }
+
+    /// <summary>Runs a delivery loop until the client stops; the call it was in ends however the transport reports it.</summary>
+    private async Task RunUntilStoppedAsync(Func<CancellationToken, Task> loop)
+    {
+        try
+        {
+            await Task.Run(() => loop(_stopping.Token)).ConfigureAwait(false);
+        }
+        catch (Exception) when (_stopping.IsCancellationRequested)
+        {
+        }
     }
 
     private CancellationTokenSource Link(CancellationToken cancellationToken)

@@ -22,3 +22,21 @@ public sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
 {
     public void Report(T value) => report(value);
 }
+
+public static class Eventually
+{
+    /// <summary>Waits for a condition the system reaches on its own; fails the test after a generous hang guard.</summary>
+    public static async Task TrueAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail("Never happened: " + what);
+            }
+
+            await Task.Delay(25);
+        }
+    }
+}
