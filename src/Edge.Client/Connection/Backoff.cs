@@ -1,0 +1,42 @@
+using Google.Rpc;
+using Grpc.Core;
+
+namespace Edge.Client.Connection;
+
+/// <summary>
+/// Exponential backoff with full jitter (a random delay between zero and the doubling cap), so a depot's worth of
+/// handhelds regaining signal at once do not retry in step. A server's <c>google.rpc.RetryInfo</c> delay is honoured
+/// as the least wait.
+/// </summary>
+internal sealed class Backoff(TimeSpan initial, TimeSpan max)
+{
+    private int _failures;
+
+    public TimeSpan Next(Exception? error = null)
+    {
+        var cap = Math.Min(max.TotalMilliseconds, initial.TotalMilliseconds * Math.Pow(2, Math.Min(_failures, 30)));
+        _failures++;
+        var jittered = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * cap);
+        if (error is RpcException rpc && RetryHint(rpc) is { } hint)
+        {
+            // Spread the retries after the hint too, by up to a fifth of it.
+            return hint + TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * hint.TotalMilliseconds * 0.2);
+        }
+
+        return jittered;
+    }
+
+    public void Reset() => _failures = 0;
+
+    private static TimeSpan? RetryHint(RpcException error)
+    {
+        try
+        {
+            return error.GetRpcStatus()?.GetDetail<RetryInfo>()?.RetryDelay?.ToTimeSpan();
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,109 @@
+namespace Edge.Client;
+
+/// <summary>Settings of an <see cref="EdgeClient"/>. The defaults suit a handheld on a cellular link.</summary>
+public sealed class EdgeClientOptions
+{
+    /// <summary>The gateway's address, e.g. <c>https://edge.example.net</c>. Required.</summary>
+    public Uri? GatewayAddress { get; set; }
+
+    /// <summary>
+    /// Returns the device token (a JWT, without the <c>Bearer</c> prefix) for each call. Called once per call, so it
+    /// can hand out a refreshed token. Required.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<string>>? TokenProvider { get; set; }
+
+    /// <summary>
+    /// Directory on the device's own storage where queued scans, proofs and their photos, the manifest cache and the
+    /// installation id are kept. A new client on the same directory (after an app restart) picks up where the last
+    /// one stopped. Required.
+    /// </summary>
+    public string? OutboxDirectory { get; set; }
+
+    /// <summary>Chunk size an upload starts with, in bytes. Default: 65536 (64 KiB).</summary>
+    public int InitialChunkBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Smallest chunk the client shrinks to on a poor link, in bytes. Default: 16384 (16 KiB).</summary>
+    public int MinChunkBytes { get; set; } = 16 * 1024;
+
+    /// <summary>Largest chunk the client grows to on a good link, in bytes. Default: 262144 (256 KiB).</summary>
+    public int MaxChunkBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// Most bytes sent but not yet acknowledged as durable by the gateway; the sender waits for an acknowledgement
+    /// beyond it, so a cut link never has more than this on the way. At least two chunks are always allowed.
+    /// Default: 262144 (256 KiB).
+    /// </summary>
+    public int MaxUnacknowledgedBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Deadline of one attempt of a call (one upload stream, one batch of scans, one proof). Default: 2 minutes.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How many attempts <see cref="EdgeClient.UploadPhotoAsync(string, IProgress{UploadProgress}?, CancellationToken)"/>
+    /// makes before it gives up with the last error. The outbox retries without limit. Default: 10.
+    /// </summary>
+    public int MaxUploadAttempts { get; set; } = 10;
+
+    /// <summary>First retry delay; each failure doubles it up to <see cref="MaxBackoff"/>, with full jitter. Default: 250 ms.</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Largest retry delay. Default: 30 seconds.</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Most scans sent in one batch. Default: 20.</summary>
+    public int ScanBatchSize { get; set; } = 20;
+
+    /// <summary>How long a recorded scan waits for others to join its batch. Default: 200 ms.</summary>
+    public TimeSpan ScanLinger { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// How often the status of proofs the gateway has received but the core has not yet committed is asked for, in
+    /// case a receipt was missed while the receipt stream was down. Default: 30 seconds.
+    /// </summary>
+    public TimeSpan ReceiptPollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Idle time after which the connection is probed with an HTTP/2 PING. Default: 15 seconds.</summary>
+    public TimeSpan KeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a PING may go unanswered before the connection is dropped as dead. Default: 10 seconds.</summary>
+    public TimeSpan KeepAlivePingTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Deadline of opening a TCP (and TLS) connection to the gateway. Default: 10 seconds.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Clock and timers of the client. Default: <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    internal void Validate()
+    {
+        if (GatewayAddress is null)
+        {
+            throw new ArgumentException("GatewayAddress is required.", nameof(GatewayAddress));
+        }
+
+        if (TokenProvider is null)
+        {
+            throw new ArgumentException("TokenProvider is required.", nameof(TokenProvider));
+        }
+
+        if (string.IsNullOrWhiteSpace(OutboxDirectory))
+        {
+            throw new ArgumentException("OutboxDirectory is required.", nameof(OutboxDirectory));
+        }
+
+        if (MinChunkBytes < 1 || MinChunkBytes > InitialChunkBytes || InitialChunkBytes > MaxChunkBytes)
+        {
+            throw new ArgumentException("Chunk sizes must satisfy 0 < MinChunkBytes <= InitialChunkBytes <= MaxChunkBytes.", nameof(InitialChunkBytes));
+        }
+
+        if (ScanBatchSize is < 1 or > 500)
+        {
+            throw new ArgumentException("ScanBatchSize must be 1 to 500.", nameof(ScanBatchSize));
+        }
+
+        if (MaxUploadAttempts < 1)
+        {
+            throw new ArgumentException("MaxUploadAttempts must be at least 1.", nameof(MaxUploadAttempts));
+        }
+    }
+}

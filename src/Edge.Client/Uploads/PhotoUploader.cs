@@ -1,0 +1,242 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using Edge.Client.Connection;
+using Edge.V1;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace Edge.Client.Uploads;
+
+/// <summary>
+/// Drives <c>edge.v1.Uploads</c> as docs/protocol.md describes: asks whether the gateway has the photo, then streams
+/// it in CRC32C-checked chunks, resuming from the gateway's committed offset after every failure a retry can fix.
+/// </summary>
+internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer sizer, EdgeClientOptions options, string installationId)
+{
+    /// <summary>
+    /// The least pause before a resume. A gateway that saw the old stream break saves the bytes it received but had not
+    /// yet acknowledged; a resume that arrives before that takes the upload over from the last acknowledgement instead,
+    /// and sends those bytes again.
+    /// </summary>
+    private static readonly TimeSpan ResumeSettle = TimeSpan.FromMilliseconds(50);
+
+    public async Task<UploadedPhoto> UploadAsync(PhotoFile photo, IProgress<UploadProgress>? progress, int maxAttempts, CancellationToken cancellationToken)
+    {
+        var backoff = new Backoff(options.InitialBackoff, options.MaxBackoff);
+        var uploadId = UploadId(photo.Sha256, fresh: false);
+        var checkedMissing = false;
+        var restartedAfterDataLoss = false;
+        var renamed = false;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (!checkedMissing)
+                {
+                    if (!await IsMissingAsync(photo.Sha256, cancellationToken).ConfigureAwait(false))
+                    {
+                        progress?.Report(new UploadProgress(photo.Size, photo.Size, attempt));
+                        return new UploadedPhoto { Sha256 = photo.Sha256, AlreadyStored = true };
+                    }
+
+                    checkedMissing = true;
+                }
+
+                return await StreamAsync(photo, uploadId, attempt, progress, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.DataLoss && !restartedAfterDataLoss)
+            {
+                // The bytes that arrived do not hash to the digest: the file changed under us, or was misread. The gateway
+                // discarded them; read the file again and start over from zero, once.
+                restartedAfterDataLoss = true;
+                photo = await PhotoFile.ReadAsync(photo.Path, cancellationToken).ConfigureAwait(false);
+                uploadId = UploadId(photo.Sha256, fresh: false);
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition or StatusCode.NotFound && !renamed)
+            {
+                // The id was taken for another object, or expired under us: a fresh id starts clean.
+                renamed = true;
+                uploadId = UploadId(photo.Sha256, fresh: true);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+            {
+                // The caller stopped it: say so as .NET does, not as the transport saw it.
+                throw new OperationCanceledException("The upload was cancelled.", e, cancellationToken);
+            }
+            catch (Exception e) when (attempt < maxAttempts && TransientErrors.IsTransient(e, cancellationToken))
+            {
+                sizer.OnFailure();
+                await connection.DelayAsync(Max(backoff.Next(e), ResumeSettle), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stable across retries and app restarts (the installation id is kept in the outbox), unique per device, and the
+    /// same for the same photo, so a restarted app resumes the upload the last run started.
+    /// </summary>
+    private string UploadId(string sha256, bool fresh)
+    {
+        var seed = fresh ? $"{installationId}:{sha256}:{Guid.NewGuid():N}" : $"{installationId}:{sha256}";
+        return "u-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(seed)))[..40];
+    }
+
+    private async Task<bool> IsMissingAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var client = new V1.Uploads.UploadsClient(connection.Channel);
+        var response = await client.FindMissingBlobsAsync(new FindMissingBlobsRequest { Sha256 = { sha256 } },
+            deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.MissingSha256.Contains(sha256);
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private DateTime Deadline() => DateTime.UtcNow + options.AttemptTimeout;
+
+    /// <summary>One stream: start (or resume), then chunks within the unacknowledged window until the completion.</summary>
+    private async Task<UploadedPhoto> StreamAsync(PhotoFile photo, string uploadId, int attempt, IProgress<UploadProgress>? progress, CancellationToken cancellationToken)
+    {
+        var client = new V1.Uploads.UploadsClient(connection.Channel);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var call = client.Upload(deadline: Deadline(), cancellationToken: stop.Token);
+        await call.RequestStream.WriteAsync(new UploadRequest
+        {
+            Start = new UploadStart { UploadId = uploadId, Sha256 = photo.Sha256, SizeBytes = photo.Size, ContentType = photo.ContentType },
+        }, stop.Token).ConfigureAwait(false);
+
+        if (!await call.ResponseStream.MoveNext(stop.Token).ConfigureAwait(false) || call.ResponseStream.Current.Started is not { } started)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "The upload stream ended before the gateway answered the start."));
+        }
+
+        if (started.BlobExists)
+        {
+            progress?.Report(new UploadProgress(photo.Size, photo.Size, attempt));
+            return ToUploadedPhoto(started.Blob, alreadyStored: true);
+        }
+
+        var window = new SendWindow(started.CommittedOffset, options.MaxUnacknowledgedBytes, options.TimeProvider);
+        progress?.Report(new UploadProgress(started.CommittedOffset, photo.Size, attempt));
+        var maxChunk = started.MaxChunkBytes > 0 ? started.MaxChunkBytes : int.MaxValue;
+        var responses = ReadResponsesAsync(call.ResponseStream, window, photo.Size, attempt, progress, stop.Token);
+        try
+        {
+            await SendChunksAsync(call.RequestStream, photo, window, maxChunk, responses, stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception) when (!responses.IsCompletedSuccessfully)
+        {
+            // The gateway ended the call while we were sending: its status says why, so let that be the error.
+            await stop.CancelAsync().ConfigureAwait(false);
+            await responses.ConfigureAwait(false);
+            throw;
+        }
+
+        return ToUploadedPhoto(await responses.ConfigureAwait(false), alreadyStored: false);
+    }
+
+    private async Task SendChunksAsync(IClientStreamWriter<UploadRequest> requests, PhotoFile photo, SendWindow window, int maxChunk, Task responses, CancellationToken cancellationToken)
+    {
+        using var file = File.OpenHandle(photo.Path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(maxChunk, options.MaxChunkBytes));
+        try
+        {
+            while (true)
+            {
+                var chunkSize = Math.Min(Math.Min(maxChunk, options.MaxChunkBytes), sizer.Current);
+                var (offset, wait) = window.NextChunk(photo.Size, chunkSize);
+                if (wait is not null)
+                {
+                    if (await Task.WhenAny(wait, responses).ConfigureAwait(false) == responses)
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                if (offset < 0)
+                {
+                    break;
+                }
+
+                var length = (int)Math.Min(chunkSize, photo.Size - offset);
+                var read = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, length), offset, cancellationToken).ConfigureAwait(false);
+                if (read != length)
+                {
+                    throw new IOException($"The photo {photo.Path} is shorter than when it was hashed.");
+                }
+
+                var data = buffer.AsSpan(0, length);
+                window.Sent(offset, length);
+                await requests.WriteAsync(new UploadRequest
+                {
+                    Chunk = new UploadChunk { Offset = offset, Data = ByteString.CopyFrom(data), Crc32C = Crc32C.Compute(data) },
+                }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        await requests.CompleteAsync().ConfigureAwait(false);
+    }
+
+    private async Task<StoredBlob> ReadResponsesAsync(IAsyncStreamReader<UploadResponse> responses, SendWindow window, long size, int attempt,
+        IProgress<UploadProgress>? progress, CancellationToken cancellationToken)
+    {
+        StoredBlob? blob = null;
+        while (await responses.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            var response = responses.Current;
+            switch (response.KindCase)
+            {
+                case UploadResponse.KindOneofCase.Ack:
+                    if (window.Acknowledged(response.Ack.CommittedOffset) is { } latency)
+                    {
+                        sizer.OnAcknowledged(latency);
+                    }
+
+                    progress?.Report(new UploadProgress(response.Ack.CommittedOffset, size, attempt));
+                    break;
+                case UploadResponse.KindOneofCase.Rejected:
+                    if (window.Rejected(response.Rejected))
+                    {
+                        sizer.OnFailure();
+                    }
+
+                    break;
+                case UploadResponse.KindOneofCase.Completed:
+                    blob = response.Completed.Blob;
+                    window.Complete();
+                    progress?.Report(new UploadProgress(size, size, attempt));
+                    break;
+            }
+        }
+
+        window.Complete();
+        return blob ?? throw new RpcException(new Status(StatusCode.Unavailable, "The upload stream ended before the upload completed."));
+    }
+
+    private static UploadedPhoto ToUploadedPhoto(StoredBlob blob, bool alreadyStored) => new()
+    {
+        Sha256 = blob.Sha256,
+        StoredSha256 = blob.StoredSha256,
+        StoredSizeBytes = blob.StoredSizeBytes,
+        ContentType = blob.ContentType,
+        AlreadyStored = alreadyStored,
+        Report = blob.Photo is { } photo
+            ? new PhotoReport
+            {
+                Width = photo.Width,
+                Height = photo.Height,
+                Format = photo.Format,
+                Verdict = (PhotoVerdict)photo.Verdict,
+                Brightness = photo.Brightness,
+                Sharpness = photo.Sharpness,
+                MetadataStripped = photo.MetadataStripped,
+            }
+            : null,
+    };
+}

@@ -1,0 +1,42 @@
+namespace Edge.Client.Tests.Infrastructure;
+
+/// <summary>Options for a client under test: short backoffs and a fresh outbox unless one is given.</summary>
+public static class TestClients
+{
+    public static EdgeClientOptions Options(Uri gateway, string? outbox = null, string deviceId = "sdk-device-1") => new()
+    {
+        GatewayAddress = gateway,
+        TokenProvider = DeviceTokens.Provider(deviceId),
+        OutboxDirectory = outbox ?? NewDirectory("edge-outbox-"),
+        InitialBackoff = TimeSpan.FromMilliseconds(100),
+        MaxBackoff = TimeSpan.FromMilliseconds(500),
+        AttemptTimeout = TimeSpan.FromSeconds(30),
+        ScanLinger = TimeSpan.FromMilliseconds(50),
+    };
+
+    public static string NewDirectory(string prefix) => Directory.CreateTempSubdirectory(prefix).FullName;
+}
+
+/// <summary>Reports on the thread that makes the report (Progress&lt;T&gt; posts to the thread pool, too late to steer a test).</summary>
+public sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}
+
+public static class Eventually
+{
+    /// <summary>Waits for a condition the system reaches on its own; fails the test after a generous hang guard.</summary>
+    public static async Task TrueAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail("Never happened: " + what);
+            }
+
+            await Task.Delay(25);
+        }
+    }
+}
