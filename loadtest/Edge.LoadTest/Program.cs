@@ -19,7 +19,8 @@ internal static class LoadTestProgram
                    --chunk BYTES (65536) --redis HOST:PORT (embedded mode when absent) --data DIR
                    --photos true: upload 4000x3000 phone JPEGs through the real photo pipeline instead
           scans    RecordScans batches of 20 from --devices N (32) for --seconds N (20); events/s accepted
-          proofs   --proofs N (2000) proofs from --concurrency N (16) devices, photos uploaded first; proofs/s and
+          proofs   --proofs N (2000) proofs from --concurrency N (16) devices (--rate N proofs/s: open loop at that
+                   rate; default: as fast as they go), photos uploaded first; proofs/s and
                    submit-to-COMMITTED percentiles (receipts watched with WatchReceipts)
           outage   the core down for --outage-seconds N (600) while --rate N (2000) scans/s arrive; backlog
                    build-up rate vs drain rate once the core is back

@@ -137,26 +137,32 @@ internal static class ForwardingScenario
     {
         var total = arguments.Int("proofs", 2000);
         var concurrency = Math.Min(arguments.Int("concurrency", 16), headers.Length);
+        var rate = arguments.Int("rate", 0);
         var photos = await UploadPhotosAsync(channel, headers, 8);
         var proofs = new Edge.V1.Proofs.ProofsClient(channel);
+
+        // Like a driver: the route's manifest first; proofs close its first stop that allows photos, at the door.
+        var manifest = (await new Edge.V1.Manifests.ManifestsClient(channel).GetManifestAsync(
+            new Edge.V1.GetManifestRequest { RouteId = "R-0001" }, headers[0])).Manifest;
+        var stop = manifest.Stops.First(s => !s.Confidential && !s.PhotoOptOut && s.Packages.Count > 0);
 
         // Each device watches its receipts; COMMITTED is when the core has the proof.
         var submitted = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
         var latencies = new LongHistogram(3_600_000_000L, 3);
         var committed = 0;
         var allCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var stop = new CancellationTokenSource();
+        using var stopWatching = new CancellationTokenSource();
         var watches = new List<AsyncServerStreamingCall<ProofReceipt>>();
         for (var d = 0; d < concurrency; d++)
         {
-            var watch = proofs.WatchReceipts(new WatchReceiptsRequest(), headers[d], cancellationToken: stop.Token);
+            var watch = proofs.WatchReceipts(new WatchReceiptsRequest(), headers[d], cancellationToken: stopWatching.Token);
             await watch.ResponseHeadersAsync;
             watches.Add(watch);
             _ = Task.Run(async () =>
             {
                 try
                 {
-                    await foreach (var receipt in watch.ResponseStream.ReadAllAsync(stop.Token))
+                    await foreach (var receipt in watch.ResponseStream.ReadAllAsync(stopWatching.Token))
                     {
                         if (receipt.Status == ProofStatus.Committed && submitted.TryGetValue(receipt.ProofId, out var at))
                         {
@@ -188,15 +194,26 @@ internal static class ForwardingScenario
             int i;
             while ((i = Interlocked.Increment(ref next)) < total)
             {
+                if (rate > 0)
+                {
+                    // Open loop: proof i is due at i / rate seconds, whether or not earlier ones are done.
+                    var due = TimeSpan.FromSeconds(i / (double)rate) - stopwatch.Elapsed;
+                    if (due > TimeSpan.Zero)
+                    {
+                        await Task.Delay(due);
+                    }
+                }
+
                 var id = $"bench-proof-{i}";
                 submitted[id] = Stopwatch.GetTimestamp();
                 await proofs.SubmitProofAsync(new SubmitProofRequest
                 {
                     ProofId = id,
                     RouteId = "R-0001",
-                    StopId = "S-001",
-                    PackageIds = { "P-1" },
+                    StopId = stop.StopId,
+                    PackageIds = { stop.Packages[0].PackageId },
                     DeliveredAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+                    Location = new Edge.V1.DeviceLocation { Latitude = stop.Location.Latitude, Longitude = stop.Location.Longitude, AccuracyMeters = 6 },
                     PlaceLeft = Edge.V1.PlaceLeft.FrontDoor,
                     PhotoSha256 = { photos[i % photos.Length] },
                 }, headers[d]);
@@ -205,7 +222,7 @@ internal static class ForwardingScenario
         var submitElapsed = stopwatch.Elapsed;
         await allCommitted.Task.WaitAsync(TimeSpan.FromMinutes(5));
         var elapsed = stopwatch.Elapsed;
-        await stop.CancelAsync();
+        await stopWatching.CancelAsync();
         foreach (var watch in watches)
         {
             watch.Dispose();
@@ -214,6 +231,7 @@ internal static class ForwardingScenario
         var atCore = (await admin.ListProofsAsync(new Empty())).AcceptedProofIds.Count;
         report.Parameters["proofs"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
         report.Parameters["concurrency"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        report.Parameters["offered rate"] = rate > 0 ? $"{rate} proofs/s" : "as fast as the submitters go";
         report.Add("proofs submitted", total / submitElapsed.TotalSeconds, "proofs/s");
         report.Add("proofs committed at the core", total / elapsed.TotalSeconds, "proofs/s");
         report.AddPercentiles("submit to COMMITTED", latencies);

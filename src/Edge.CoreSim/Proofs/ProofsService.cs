@@ -20,7 +20,7 @@ internal sealed class ProofsService(
     TimeProvider timeProvider,
     ILogger<ProofsService> logger) : Core.V1.Proofs.ProofsBase
 {
-    public override Task<DeliverProofResponse> DeliverProof(DeliverProofRequest request, ServerCallContext context)
+    public override async Task<DeliverProofResponse> DeliverProof(DeliverProofRequest request, ServerCallContext context)
     {
         Validate(request);
 
@@ -35,7 +35,7 @@ internal sealed class ProofsService(
             }
         }
 
-        var (entry, recorded) = ledger.Record([request], proof => Decide(proof, set))[0];
+        var (entry, recorded) = (await ledger.RecordAsync([request], proof => Decide(proof, set)))[0];
         counters.ProofDelivered(request.ProofId);
 
         var answer = entry.Answer;
@@ -46,7 +46,7 @@ internal sealed class ProofsService(
         }
 
         ProofsLog.Answered(logger, request.ProofId, answer.Outcome);
-        return Task.FromResult(answer);
+        return answer;
     }
 
     private DeliverProofResponse Decide(DeliverProofRequest proof, FaultSet set)

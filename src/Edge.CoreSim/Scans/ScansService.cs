@@ -16,7 +16,7 @@ internal sealed class ScansService(
 {
     private const int MaxEventsPerBatch = 500;
 
-    public override Task<DeliverScansResponse> DeliverScans(DeliverScansRequest request, ServerCallContext context)
+    public override async Task<DeliverScansResponse> DeliverScans(DeliverScansRequest request, ServerCallContext context)
     {
         if (request.Events.Count is 0 or > MaxEventsPerBatch)
         {
@@ -42,7 +42,7 @@ internal sealed class ScansService(
         }
 
         var set = faults.Current;
-        var recorded = ledger.Record(valid, scan => Decide(scan, set));
+        var recorded = valid.Count == 0 ? [] : await ledger.RecordAsync(valid, scan => Decide(scan, set));
         for (var i = 0; i < recorded.Count; i++)
         {
             var (entry, isNew) = recorded[i];
@@ -60,7 +60,7 @@ internal sealed class ScansService(
         response.Results.AddRange(results);
         ScansLog.Answered(logger, results.Length, results.Count(r => r.Outcome == DeliveryOutcome.Accepted),
             results.Count(r => r.Outcome == DeliveryOutcome.Duplicate), results.Count(r => r.Outcome == DeliveryOutcome.Rejected));
-        return Task.FromResult(response);
+        return response;
     }
 
     private static ScanResult Decide(ScanEvent scan, FaultSet set)

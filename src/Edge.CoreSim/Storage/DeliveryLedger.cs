@@ -18,6 +18,8 @@ internal sealed class DeliveryLedger<TItem, TAnswer> : IDisposable
     private readonly List<string> _order = [];
     private readonly Func<TItem, string> _idOf;
     private readonly RecordLog _log;
+    private readonly List<PendingRecord> _queue = [];
+    private bool _writing;
 
     public DeliveryLedger(string path, Func<TItem, string> idOf, ILogger logger)
     {
@@ -42,6 +44,77 @@ internal sealed class DeliveryLedger<TItem, TAnswer> : IDisposable
         lock (_gate)
         {
             return _entries.GetValueOrDefault(id);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="Record"/>, but concurrent calls share one synced write (group commit): while one write is on its
+    /// way to disk, the calls that arrive queue up and go together in the next. Each call's answer is the same as if
+    /// the calls had been recorded one by one in arrival order.
+    /// </summary>
+    public Task<IReadOnlyList<(LedgerEntry<TItem, TAnswer> Entry, bool Recorded)>> RecordAsync(IReadOnlyList<TItem> items, Func<TItem, TAnswer> decide)
+    {
+        var pending = new PendingRecord(items, decide);
+        lock (_queue)
+        {
+            _queue.Add(pending);
+            if (_writing)
+            {
+                return pending.Done.Task;
+            }
+
+            _writing = true;
+        }
+
+        _ = Task.Run(WriteQueued);
+        return pending.Done.Task;
+    }
+
+    private void WriteQueued()
+    {
+        while (true)
+        {
+            PendingRecord[] batch;
+            lock (_queue)
+            {
+                if (_queue.Count == 0)
+                {
+                    _writing = false;
+                    return;
+                }
+
+                batch = [.. _queue];
+                _queue.Clear();
+            }
+
+            try
+            {
+                var items = new List<TItem>();
+                var decisions = new Dictionary<object, Func<TItem, TAnswer>>(ReferenceEqualityComparer.Instance);
+                foreach (var pending in batch)
+                {
+                    foreach (var item in pending.Items)
+                    {
+                        items.Add(item);
+                        decisions[item] = pending.Decide;
+                    }
+                }
+
+                var results = Record(items, item => decisions[item](item));
+                var offset = 0;
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetResult(results.Skip(offset).Take(pending.Items.Count).ToArray());
+                    offset += pending.Items.Count;
+                }
+            }
+            catch (Exception e)
+            {
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetException(e);
+                }
+            }
         }
     }
 
@@ -112,6 +185,16 @@ internal sealed class DeliveryLedger<TItem, TAnswer> : IDisposable
         {
             _order.Add(id);
         }
+    }
+
+    private sealed class PendingRecord(IReadOnlyList<TItem> items, Func<TItem, TAnswer> decide)
+    {
+        public IReadOnlyList<TItem> Items { get; } = items;
+
+        public Func<TItem, TAnswer> Decide { get; } = decide;
+
+        public TaskCompletionSource<IReadOnlyList<(LedgerEntry<TItem, TAnswer> Entry, bool Recorded)>> Done { get; } =
+            new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
 

@@ -61,13 +61,20 @@ internal sealed class SqliteDatabase
     /// <summary>Path of the database file.</summary>
     public string FilePath { get; }
 
-    /// <summary>Opens a pooled connection with full sync and a busy timeout.</summary>
-    public SqliteConnection Open()
+    /// <summary>
+    /// Opens a pooled connection with a busy timeout. Durable (the default): every commit is fsync'd before it
+    /// returns, for whatever is acknowledged to a device. Not durable: commits survive a process crash but a power cut
+    /// may take the last ones back; for bookkeeping that is safe to redo (the forwarder's leases, receipts of what the
+    /// core already holds: redone, the core answers DUPLICATE).
+    /// </summary>
+    public SqliteConnection Open(bool durable = true)
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;";
+        command.CommandText = durable
+            ? "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;"
+            : "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;";
         command.ExecuteNonQuery();
         return connection;
     }

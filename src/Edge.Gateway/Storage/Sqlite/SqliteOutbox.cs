@@ -27,14 +27,14 @@ internal sealed class SqliteOutbox : IOutbox
     /// </summary>
     public void ReleaseAllLeases()
     {
-        using var connection = _database.Open();
+        using var connection = _database.Open(durable: false);
         SqliteUploadSessionStore.Execute(connection, null, "UPDATE outbox SET lease_owner = NULL, lease_until_ms = 0 WHERE lease_until_ms <> 0");
     }
 
     public Task<IReadOnlyList<OutboxEntry>> TakeAsync(OutboxLane lane, string consumer, int max, CancellationToken cancellationToken)
     {
         var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-        using var connection = _database.Open();
+        using var connection = _database.Open(durable: false);
         using var command = connection.CreateCommand();
         command.CommandText = """
             UPDATE outbox SET lease_owner = $owner, lease_until_ms = $until
@@ -66,7 +66,7 @@ internal sealed class SqliteOutbox : IOutbox
         if (entries.Count > 0)
         {
             var until = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds() + (long)_options.Value.ClaimTimeout.TotalMilliseconds;
-            using var connection = _database.Open();
+            using var connection = _database.Open(durable: false);
             SqliteUploadSessionStore.Execute(connection, null,
                 $"UPDATE outbox SET lease_owner = $owner, lease_until_ms = $until WHERE id IN ({string.Join(',', entries.Select(e => long.Parse(e.EntryId, System.Globalization.CultureInfo.InvariantCulture)))})",
                 ("$owner", consumer), ("$until", until));
@@ -79,7 +79,7 @@ internal sealed class SqliteOutbox : IOutbox
     {
         if (entries.Count > 0)
         {
-            using var connection = _database.Open();
+            using var connection = _database.Open(durable: false);
             SqliteUploadSessionStore.Execute(connection, null,
                 $"DELETE FROM outbox WHERE id IN ({string.Join(',', entries.Select(e => long.Parse(e.EntryId, System.Globalization.CultureInfo.InvariantCulture)))})");
         }
@@ -98,7 +98,7 @@ internal sealed class SqliteOutbox : IOutbox
 
     public Task<OutboxBacklog> GetBacklogAsync(OutboxLane lane, CancellationToken cancellationToken)
     {
-        using var connection = _database.Open();
+        using var connection = _database.Open(durable: false);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT COUNT(*), MIN(enqueued_ms) FROM outbox WHERE lane = $lane";
         command.Parameters.AddWithValue("$lane", (int)lane);

@@ -61,9 +61,10 @@ internal sealed class SqliteProofStore : IProofStore, IPhotoRetention
         return Task.FromResult(Read(connection, null, proofId));
     }
 
+    // Not durable: a receipt lost to a power cut is redone when the outbox entry (also not yet removed) is forwarded again.
     public Task<bool> SetReceiptAsync(string proofId, ProofReceipt receipt, CancellationToken cancellationToken)
     {
-        using var connection = _database.Open();
+        using var connection = _database.Open(durable: false);
         using var transaction = connection.BeginTransaction(deferred: false);
         var now = receipt.UpdatedAt.ToDateTimeOffset().ToUnixTimeMilliseconds();
         var final = receipt.Status is ProofStatus.Committed or ProofStatus.Rejected;
