@@ -6,28 +6,32 @@ using Microsoft.Extensions.Options;
 namespace Edge.Gateway.Storage.Sqlite;
 
 /// <summary>
-/// Scan intake in SQLite: one immediate transaction per batch inserts each new event id and its outbox row, so an
-/// event is either remembered and queued, or neither.
+/// Scan intake in SQLite: one immediate transaction inserts each new event id and its outbox row, so an event is
+/// either remembered and queued, or neither. Concurrent calls share a transaction (group commit).
 /// </summary>
 internal sealed class SqliteScanStore : IScanStore
 {
     private readonly SqliteDatabase _database;
     private readonly IOptions<ForwardingOptions> _options;
     private readonly TimeProvider _timeProvider;
+    private readonly GroupCommit<IReadOnlyList<global::Core.V1.ScanEvent>, bool[]> _intake;
 
     public SqliteScanStore(SqliteDatabase database, IOptions<ForwardingOptions> options, TimeProvider timeProvider)
     {
         _database = database;
         _options = options;
         _timeProvider = timeProvider;
+        _intake = new GroupCommit<IReadOnlyList<global::Core.V1.ScanEvent>, bool[]>(AddBatches);
         SqliteForwardingSchema.Ensure(database);
     }
 
     public Task<bool[]> AddAsync(IReadOnlyList<global::Core.V1.ScanEvent> events, CancellationToken cancellationToken)
+        => _intake.RunAsync(events);
+
+    private bool[][] AddBatches(IReadOnlyList<IReadOnlyList<global::Core.V1.ScanEvent>> batches)
     {
         var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         var expires = now + (long)_options.Value.DedupeRetention.TotalMilliseconds;
-        var added = new bool[events.Count];
         using var connection = _database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
         using var seen = connection.CreateCommand();
@@ -46,20 +50,26 @@ internal sealed class SqliteScanStore : IScanStore
         var enqueueId = enqueue.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
         var payload = enqueue.Parameters.Add("$payload", Microsoft.Data.Sqlite.SqliteType.Blob);
         enqueue.Parameters.AddWithValue("$now", now);
-        for (var i = 0; i < events.Count; i++)
+        var results = new bool[batches.Count][];
+        for (var b = 0; b < batches.Count; b++)
         {
-            seenId.Value = events[i].EventId;
-            if (seen.ExecuteNonQuery() == 1)
+            var events = batches[b];
+            var added = results[b] = new bool[events.Count];
+            for (var i = 0; i < events.Count; i++)
             {
-                enqueueId.Value = events[i].EventId;
-                payload.Value = events[i].ToByteArray();
-                enqueue.ExecuteNonQuery();
-                added[i] = true;
+                seenId.Value = events[i].EventId;
+                if (seen.ExecuteNonQuery() == 1)
+                {
+                    enqueueId.Value = events[i].EventId;
+                    payload.Value = events[i].ToByteArray();
+                    enqueue.ExecuteNonQuery();
+                    added[i] = true;
+                }
             }
         }
 
         transaction.Commit();
-        return Task.FromResult(added);
+        return results;
     }
 
     public Task<int> SweepAsync(CancellationToken cancellationToken)
