@@ -14,12 +14,15 @@ internal static class EdgeAuthorization
     public static IServiceCollection AddEdgeDeviceAuthentication(this IServiceCollection services)
     {
         services.AddOptions<DeviceTokenOptions>().BindConfiguration(DeviceTokenOptions.SectionName);
+        services.AddSingleton<CachingTokenHandler>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<DeviceTokenOptions>, IOptions<EdgeOptions>>((jwt, auth, edge) =>
+            .Configure<IOptions<DeviceTokenOptions>, IOptions<EdgeOptions>, CachingTokenHandler>((jwt, auth, edge, tokenHandler) =>
             {
                 var key = DeviceTokens.ResolveKey(auth.Value, edge.Value.DataDirectory, out _);
                 jwt.MapInboundClaims = false;
+                jwt.TokenHandlers.Clear();
+                jwt.TokenHandlers.Add(tokenHandler);
                 jwt.RequireHttpsMetadata = false;
                 jwt.TokenValidationParameters = new TokenValidationParameters
                 {
