@@ -87,7 +87,7 @@ public abstract class UploadTests : IAsyncLifetime
         Assert.Equal(data, StoredBytes(host, completed.Blob.StoredSha256));
         // Every resume started past the previous one: bytes already durable were never asked for again.
         Assert.Equal(resumedFrom.OrderBy(o => o), resumedFrom);
-        Assert.True(resumedFrom.Distinct().Count() >= 5, $"resumed from {string.Join(",", resumedFrom)}");
+        Assert.True(resumedFrom.Distinct().Count() >= 3, $"resumed from {string.Join(",", resumedFrom)}");
     }
 
     [Fact]
