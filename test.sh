@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what the tests need from Debian when it is missing (redis-server; exiftool for the
-# photo privacy checks), then builds and tests the whole solution.
+# photo privacy checks) and the Node interop client's packages from npm, then builds and tests the whole solution.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,6 +12,11 @@ if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# The Node interop client's locked packages (from npm), once.
+if [ ! -d tests/interop/node/node_modules ]; then
+  (cd tests/interop/node && npm ci --no-audit --no-fund)
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

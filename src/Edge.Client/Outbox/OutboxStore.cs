@@ -14,7 +14,8 @@ namespace Edge.Client.Outbox;
 /// <remarks>
 /// Layout: <c>scans/{sequence}.scan</c> (a ScanEvent), <c>rejected/</c> (scans the gateway refused),
 /// <c>proofs/{queued-ticks}-{proof_id}.proof</c> (a SubmitProofRequest), <c>photos/{sha256}</c>,
-/// <c>manifests/{hex route id}.manifest</c>, <c>installation-id</c>, <c>scan-sequence</c>. One client at a time holds
+/// <c>manifests/{hex route id}.manifest</c>, <c>installation-id</c>, <c>scan-sequence</c>, <c>receipts-seen</c> (the
+/// <c>updated_at</c> of the last receipt the watch brought, in UTC ticks). One client at a time holds
 /// <c>.lock</c>.
 /// </remarks>
 internal sealed class OutboxStore : IDisposable
@@ -27,10 +28,12 @@ internal sealed class OutboxStore : IDisposable
     private readonly string _proofs;
     private readonly string _manifests;
     private readonly string _sequenceFile;
+    private readonly string _receiptsSeenFile;
     private readonly FileStream _lock;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _pinned = new(StringComparer.Ordinal);
     private long _sequence;
+    private DateTimeOffset? _receiptsSeen;
 
     public OutboxStore(string root)
     {
@@ -51,6 +54,7 @@ internal sealed class OutboxStore : IDisposable
         PhotoDirectory = Create(root, "photos");
         _manifests = Create(root, "manifests");
         _sequenceFile = Path.Combine(root, "scan-sequence");
+        _receiptsSeenFile = Path.Combine(root, "receipts-seen");
 
         // Leftovers of writes a crash interrupted; their entries were never reported as queued.
         foreach (var temp in Directory.EnumerateFiles(root, "*.tmp", SearchOption.AllDirectories))
@@ -67,6 +71,10 @@ internal sealed class OutboxStore : IDisposable
         InstallationId = File.ReadAllText(idFile).Trim();
         var stored = File.Exists(_sequenceFile) ? long.Parse(File.ReadAllText(_sequenceFile), CultureInfo.InvariantCulture) : 0;
         _sequence = Math.Max(stored, ScanFiles().Select(SequenceOf).DefaultIfEmpty(0).Max());
+        if (File.Exists(_receiptsSeenFile))
+        {
+            _receiptsSeen = new DateTimeOffset(long.Parse(File.ReadAllText(_receiptsSeenFile), CultureInfo.InvariantCulture), TimeSpan.Zero);
+        }
     }
 
     /// <summary>Identifies this installation's outbox; part of event and upload ids.</summary>
@@ -140,6 +148,32 @@ internal sealed class OutboxStore : IDisposable
     /// <summary>The queued proofs, oldest first.</summary>
     public IReadOnlyList<SubmitProofRequest> PendingProofs()
         => ProofFiles().Order(StringComparer.Ordinal).Select(file => ReadOrNull(file, SubmitProofRequest.Parser)).OfType<SubmitProofRequest>().ToList();
+
+    public bool HoldsProof(string proofId) => Directory.EnumerateFiles(_proofs, "*-" + proofId + ProofExtension).Any();
+
+    /// <summary>The time of the newest receipt the watch brought, or null before the first.</summary>
+    public DateTimeOffset? ReceiptsSeen()
+    {
+        lock (_gate)
+        {
+            return _receiptsSeen;
+        }
+    }
+
+    /// <summary>Records the time of a receipt the watch brought, when it is the newest yet.</summary>
+    public void AdvanceReceiptsSeen(DateTimeOffset updatedAt)
+    {
+        lock (_gate)
+        {
+            if (_receiptsSeen >= updatedAt)
+            {
+                return;
+            }
+
+            _receiptsSeen = updatedAt;
+            DurableFile.Write(_receiptsSeenFile, Encoding.ASCII.GetBytes(updatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)));
+        }
+    }
 
     /// <summary>Removes a proof the core committed, and the photo copies nothing else needs.</summary>
     public void RemoveProof(string proofId)

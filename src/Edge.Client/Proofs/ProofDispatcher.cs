@@ -3,6 +3,7 @@ using Edge.Client.Connection;
 using Edge.Client.Outbox;
 using Edge.Client.Uploads;
 using Edge.V1;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using V1 = Edge.V1;
 
@@ -10,24 +11,29 @@ namespace Edge.Client.Proofs;
 
 /// <summary>
 /// Drains queued proofs: uploads the photos the gateway lacks, then submits the proof (idempotent by proof_id), then
-/// follows it through <c>WatchReceipts</c> (and <c>GetProofStatus</c>, for receipts missed while the stream was down)
-/// until the core commits or rejects it. Only then does the proof leave the outbox.
+/// follows it through <c>WatchReceipts</c> (from the last receipt seen, so changes made while no stream was open are
+/// replayed; <c>GetProofStatus</c> now and then as a backstop) until the core commits or rejects it. Only then does the
+/// proof leave the outbox. A proof the gateway refuses as it is moves aside, so it does not hold up those behind it.
 /// </summary>
 internal sealed class ProofDispatcher(GatewayConnection connection, OutboxStore outbox, PhotoUploader uploader, EdgeClientOptions options,
     Action<Client.ProofReceipt> report, Action changed)
 {
+    // Receipts are stamped by whichever replica changed them: ask from a little before the last one seen, so a replica
+    // whose clock runs behind does not hide a change. Repeats are harmless.
+    private static readonly TimeSpan SinceMargin = TimeSpan.FromSeconds(5);
+
     private readonly AsyncSignal _queued = new();
     private readonly AsyncSignal _received = new();
 
-    // The last status seen of each proof in the outbox. A proof missing here has not been answered since this client
-    // started: it is submitted (again; the gateway answers a repeat with the current status).
-    private readonly ConcurrentDictionary<string, V1.ProofStatus> _status = new(StringComparer.Ordinal);
+    // The last receipt seen of each proof in the outbox. A proof missing here has not been answered since this client
+    // started: it is submitted (again; the gateway answers a repeat with the current receipt).
+    private readonly ConcurrentDictionary<string, V1.ProofReceipt> _status = new(StringComparer.Ordinal);
 
     public void Queued() => _queued.Set();
 
     public Task RunAsync(CancellationToken stopping) => Task.WhenAll(SubmitLoopAsync(stopping), ReceiptLoopAsync(stopping));
 
-    private bool AnyAwaitingCommit => _status.Values.Any(s => s == V1.ProofStatus.Received);
+    private bool AnyAwaitingCommit => _status.Values.Any(r => r.Status == V1.ProofStatus.Received);
 
     private async Task SubmitLoopAsync(CancellationToken stopping)
     {
@@ -40,7 +46,14 @@ internal sealed class ProofDispatcher(GatewayConnection connection, OutboxStore 
             {
                 foreach (var proof in outbox.PendingProofs().Where(p => !_status.ContainsKey(p.ProofId)))
                 {
-                    await SendAsync(proof, stopping).ConfigureAwait(false);
+                    try
+                    {
+                        await SendAsync(proof, stopping).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (Refusal(e) is { } reason)
+                    {
+                        SetAside(proof.ProofId, reason);
+                    }
                 }
 
                 if (AnyAwaitingCommit && options.TimeProvider.GetElapsedTime(lastPoll) >= options.ReceiptPollInterval)
@@ -82,30 +95,36 @@ internal sealed class ProofDispatcher(GatewayConnection connection, OutboxStore 
             }
         }
 
-        V1.ProofReceipt receipt;
-        try
-        {
-            var proofs = new V1.Proofs.ProofsClient(connection.Channel);
-            receipt = await proofs.SubmitProofAsync(proof, deadline: Deadline(), cancellationToken: stopping).ConfigureAwait(false);
-        }
-        catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.PermissionDenied)
-        {
-            // The gateway will never take this proof as it is: set it aside (kept on the device) so it does not block
-            // the ones behind it, and tell the app.
-            outbox.RejectProof(proof.ProofId);
-            _status.TryRemove(proof.ProofId, out _);
-            report(new Client.ProofReceipt { ProofId = proof.ProofId, Status = Client.ProofStatus.Rejected, Reason = e.Status.Detail });
-            changed();
-            return;
-        }
+        var proofs = new V1.Proofs.ProofsClient(connection.Channel);
+        Handle(await proofs.SubmitProofAsync(proof, deadline: Deadline(), cancellationToken: stopping).ConfigureAwait(false));
+    }
 
-        Handle(receipt);
+    /// <summary>
+    /// Why the gateway will never take this proof as it is, or null when a retry may succeed. The photos the gateway
+    /// lacked were uploaded just before, so a photo it still misses or cannot take, a stop or package not on the route,
+    /// a malformed field, a route outside the token or a proof id of another device are all final.
+    /// </summary>
+    private static string? Refusal(Exception error) => error switch
+    {
+        RpcException { StatusCode: StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.PermissionDenied
+            or StatusCode.AlreadyExists or StatusCode.DataLoss or StatusCode.OutOfRange } e => $"{e.StatusCode}: {e.Status.Detail}",
+        FileNotFoundException e => "a photo of the proof is missing from the outbox: " + e.FileName,
+        _ => null,
+    };
+
+    /// <summary>Moves a refused proof aside (kept on the device with its photos) and tells the app.</summary>
+    private void SetAside(string proofId, string reason)
+    {
+        outbox.RejectProof(proofId);
+        _status.TryRemove(proofId, out _);
+        report(new Client.ProofReceipt { ProofId = proofId, Status = Client.ProofStatus.Rejected, Reason = reason });
+        changed();
     }
 
     private async Task PollAsync(CancellationToken stopping)
     {
         var proofs = new V1.Proofs.ProofsClient(connection.Channel);
-        foreach (var proofId in _status.Where(s => s.Value == V1.ProofStatus.Received).Select(s => s.Key).ToList())
+        foreach (var proofId in _status.Where(s => s.Value.Status == V1.ProofStatus.Received).Select(s => s.Key).ToList())
         {
             Handle(await proofs.GetProofStatusAsync(new GetProofStatusRequest { ProofId = proofId }, deadline: Deadline(), cancellationToken: stopping)
                 .ConfigureAwait(false));
@@ -127,13 +146,16 @@ internal sealed class ProofDispatcher(GatewayConnection connection, OutboxStore 
             try
             {
                 var proofs = new V1.Proofs.ProofsClient(connection.Channel);
-                using var call = proofs.WatchReceipts(new WatchReceiptsRequest(), cancellationToken: stopping);
-
-                // What changed while no stream was open is not replayed without `since`; ask for it once the stream is up.
-                await PollAsync(stopping).ConfigureAwait(false);
+                using var call = proofs.WatchReceipts(new WatchReceiptsRequest { Since = Since() }, cancellationToken: stopping);
                 while (AnyAwaitingCommit && await call.ResponseStream.MoveNext(stopping).ConfigureAwait(false))
                 {
-                    Handle(call.ResponseStream.Current);
+                    var receipt = call.ResponseStream.Current;
+                    Handle(receipt);
+                    if (receipt.UpdatedAt is { } updatedAt)
+                    {
+                        outbox.AdvanceReceiptsSeen(updatedAt.ToDateTimeOffset());
+                    }
+
                     backoff.Reset();
                 }
             }
@@ -144,11 +166,22 @@ internal sealed class ProofDispatcher(GatewayConnection connection, OutboxStore 
         }
     }
 
+    /// <summary>
+    /// Where the watch starts its replay: the last receipt the stream brought (kept in the outbox, so it survives the
+    /// app), or else the oldest answer of a proof still awaiting its commit.
+    /// </summary>
+    private Timestamp? Since()
+    {
+        var since = outbox.ReceiptsSeen() ?? _status.Values.Where(r => r.UpdatedAt is not null).Select(r => (DateTimeOffset?)r.UpdatedAt.ToDateTimeOffset()).Min();
+        return since is { } at ? Timestamp.FromDateTimeOffset(at - SinceMargin) : null;
+    }
+
     private void Handle(V1.ProofReceipt receipt)
     {
         var known = _status.TryGetValue(receipt.ProofId, out var previous);
-        if (known && previous == receipt.Status)
+        if (known ? previous!.Status == receipt.Status : !outbox.HoldsProof(receipt.ProofId))
         {
+            // Nothing new, or a replayed receipt of a proof that already left the outbox.
             return;
         }
 
@@ -163,7 +196,7 @@ internal sealed class ProofDispatcher(GatewayConnection connection, OutboxStore 
                 _status.TryRemove(receipt.ProofId, out _);
                 break;
             case V1.ProofStatus.Received:
-                _status[receipt.ProofId] = receipt.Status;
+                _status[receipt.ProofId] = receipt;
                 _received.Set();
                 break;
             default:

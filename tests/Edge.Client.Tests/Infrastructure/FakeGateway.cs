@@ -276,9 +276,18 @@ internal sealed class FakeProofs(FakeState state) : Edge.V1.Proofs.ProofsBase
             throw new RpcException(new Status(StatusCode.Unimplemented, "not here"));
         }
 
+        // As the gateway: subscribe, then replay what changed after `since`, then follow.
         var watch = state.Watch();
         try
         {
+            if (request.Since is { } since)
+            {
+                foreach (var changed in state.Receipts.Values.Where(r => r.UpdatedAt.ToDateTimeOffset() > since.ToDateTimeOffset()).OrderBy(r => r.UpdatedAt))
+                {
+                    await responseStream.WriteAsync(changed);
+                }
+            }
+
             await foreach (var receipt in watch.Reader.ReadAllAsync(context.CancellationToken))
             {
                 await responseStream.WriteAsync(receipt);

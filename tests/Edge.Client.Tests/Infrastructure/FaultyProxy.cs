@@ -6,7 +6,7 @@ namespace Edge.Client.Tests.Infrastructure;
 /// <summary>
 /// A TCP proxy on a loopback port in front of a server, that misbehaves like a cellular link: it cuts every connection
 /// each time a set number of bytes went upstream, freezes connections (half-open: nothing forwarded, nothing closed),
-/// throttles, or refuses service altogether. It counts the bytes it forwarded upstream.
+/// throttles, or refuses service altogether. It counts the bytes it forwarded each way.
 /// </summary>
 public sealed class FaultyProxy : IAsyncDisposable
 {
@@ -17,6 +17,7 @@ public sealed class FaultyProxy : IAsyncDisposable
     private readonly List<Link> _links = [];
     private readonly Task _accepting;
     private long _upstreamBytes;
+    private long _downstreamBytes;
     private long _nextCut = long.MaxValue;
     private long? _cutEveryBytes;
     private int _cuts;
@@ -34,6 +35,9 @@ public sealed class FaultyProxy : IAsyncDisposable
 
     /// <summary>Bytes forwarded from clients to the server, over all connections.</summary>
     public long UpstreamBytes => Interlocked.Read(ref _upstreamBytes);
+
+    /// <summary>Bytes forwarded from the server to clients, over all connections.</summary>
+    public long DownstreamBytes => Interlocked.Read(ref _downstreamBytes);
 
     public int Cuts => Volatile.Read(ref _cuts);
 
@@ -63,6 +67,7 @@ public sealed class FaultyProxy : IAsyncDisposable
     public void ResetCounters()
     {
         Interlocked.Exchange(ref _upstreamBytes, 0);
+        Interlocked.Exchange(ref _downstreamBytes, 0);
         Volatile.Write(ref _cuts, 0);
         Volatile.Write(ref _connections, 0);
         CutEveryBytes = _cutEveryBytes;
@@ -205,6 +210,11 @@ public sealed class FaultyProxy : IAsyncDisposable
                     // Never forwarded: the link was cut while these bytes waited.
                     Interlocked.Add(ref _upstreamBytes, -send);
                     throw;
+                }
+
+                if (!upstream)
+                {
+                    Interlocked.Add(ref _downstreamBytes, send);
                 }
 
                 if (cut)

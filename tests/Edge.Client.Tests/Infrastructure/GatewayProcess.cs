@@ -1,15 +1,18 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Text;
+using Grpc.Net.Client;
 
 namespace Edge.Client.Tests.Infrastructure;
 
 /// <summary>
 /// The real gateway (the built Edge.Gateway.dll) as its own process on a loopback port, in embedded mode with a fresh
-/// data directory. A process rather than an in-process host: the gateway's public edge.v1 types and the test's
-/// would clash in one compilation.
+/// data directory, forwarding to the core simulator it runs inside (reachable for its Admin service at
+/// <see cref="CoreAddress"/>) with short retry pauses. A process rather than an in-process host: the gateway's public
+/// edge.v1 types and the test's would clash in one compilation.
 /// </summary>
 public sealed class GatewayProcess : IAsyncLifetime
 {
@@ -17,9 +20,25 @@ public sealed class GatewayProcess : IAsyncLifetime
     public const string SigningKey = "Y2xpZW50LXNkay10ZXN0cy1zaWduaW5nLWtleS0zMmJ5dGVzIQ==";
 
     private readonly StringBuilder _output = new();
+    private readonly string[] _settings;
     private Process? _process;
+    private GrpcChannel? _admin;
+
+    public GatewayProcess()
+        : this([])
+    {
+    }
+
+    /// <summary>A gateway with more settings, as command-line arguments (<c>--Edge:Intake:MaxScanBatch</c>, <c>5</c>).</summary>
+    internal GatewayProcess(string[] settings) => _settings = settings;
 
     public Uri Address { get; private set; } = null!;
+
+    /// <summary>The embedded core simulator, for its <c>core.v1.Admin</c> service.</summary>
+    public Uri CoreAddress { get; private set; } = null!;
+
+    /// <summary>The core simulator's Admin service: faults, manifest versions, what the core received.</summary>
+    public Core.V1.Admin.AdminClient CoreAdmin => new(_admin ??= GrpcChannel.ForAddress(CoreAddress));
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("edge-sdk-gw-").FullName;
 
@@ -28,9 +47,14 @@ public sealed class GatewayProcess : IAsyncLifetime
         var dll = typeof(GatewayProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "GatewayAssembly").Value!;
         var port = FreePort();
+        var corePort = FreePort();
         var info = new ProcessStartInfo("dotnet",
             [dll, "--urls", $"http://127.0.0.1:{port}", "--Edge:DataDirectory", DataDirectory, "--Edge:Auth:SigningKey", SigningKey,
-             "--Logging:LogLevel:Default", "Warning"])
+             "--Logging:LogLevel:Default", "Warning", "--Edge:Core:EmbeddedPort", corePort.ToString(CultureInfo.InvariantCulture),
+             // A core that comes back is used again within a second, not after the production pauses.
+             "--Edge:Forwarding:RetryAttempts", "1", "--Edge:Forwarding:RetryBaseDelay", "00:00:00.050",
+             "--Edge:Forwarding:MaxRetryDelay", "00:00:00.300", "--Edge:Forwarding:BreakDuration", "00:00:00.500",
+             .. _settings])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -43,6 +67,7 @@ public sealed class GatewayProcess : IAsyncLifetime
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         Address = new Uri($"http://127.0.0.1:{port}");
+        CoreAddress = new Uri($"http://127.0.0.1:{corePort}");
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
@@ -78,6 +103,7 @@ public sealed class GatewayProcess : IAsyncLifetime
 
     public Task DisposeAsync()
     {
+        _admin?.Dispose();
         if (_process is { HasExited: false })
         {
             _process.Kill(entireProcessTree: true);
