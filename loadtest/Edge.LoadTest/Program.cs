@@ -76,30 +76,3 @@ internal static class LoadTestProgram
         return Environment.CurrentDirectory;
     }
 }
-
-/// <summary><c>--name value</c> pairs after the scenario name.</summary>
-internal sealed class ScenarioArguments
-{
-    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
-
-    public static ScenarioArguments Parse(string[] args)
-    {
-        var parsed = new ScenarioArguments();
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
-            {
-                throw new ArgumentException($"expected --name value, got '{args[i]}'");
-            }
-
-            parsed._values[args[i][2..]] = args[++i];
-        }
-
-        return parsed;
-    }
-
-    public string? String(string name) => _values.GetValueOrDefault(name);
-
-    public int Int(string name, int fallback)
-        => _values.TryGetValue(name, out var value) ? int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) : fallback;
-}
