@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs every ghz config in this folder against a gateway, each twice: through server reflection (NAME.json) and
 # through the proto files (NAME.proto.json, --proto with import paths protos/). Starts a gateway on 127.0.0.1:5080
-# (embedded mode, its own data directory and signing key) unless GATEWAY=host:port is given, in which case
+# (PORT=... for another port; embedded mode, its own data directory and signing key) unless GATEWAY=host:port is given, in which case
 # SIGNING_KEY=<the gateway's Edge:Auth:SigningKey> is needed to mint the token. Prepares the data files first
 # (Edge.LoadTest prepare-ghz: a token, a RecordScans batch, a SubmitProof naming an uploaded photo, an Upload stream).
 #
@@ -25,14 +25,14 @@ trap cleanup EXIT
 
 dotnet build loadtest/Edge.LoadTest -c Release -v q -nologo >/dev/null
 if [ -z "${GATEWAY:-}" ]; then
-  GATEWAY=127.0.0.1:5080
+  GATEWAY=127.0.0.1:${PORT:-5080}
   SIGNING_KEY=$(head -c 32 /dev/urandom | base64)
   dotnet src/Edge.Gateway/bin/Release/net10.0/Edge.Gateway.dll --urls "http://$GATEWAY" --Edge:DataDirectory "$WORK/gateway" \
     --Edge:Auth:SigningKey "$SIGNING_KEY" --Logging:LogLevel:Default Warning >"$WORK/gateway.log" 2>&1 &
   GATEWAY_PID=$!
   for _ in $(seq 1 120); do (exec 3<>"/dev/tcp/${GATEWAY%:*}/${GATEWAY#*:}") 2>/dev/null && break; sleep 0.5; done
 fi
-: "${SIGNING_KEY:?set SIGNING_KEY to the gateway's Edge:Auth:SigningKey}"
+: "${SIGNING_KEY:?set SIGNING_KEY to the signing key of the gateway (Edge:Auth:SigningKey)}"
 
 dotnet loadtest/Edge.LoadTest/bin/Release/net10.0/Edge.LoadTest.dll prepare-ghz --gateway "$GATEWAY" \
   --signing-key "$SIGNING_KEY" --out loadtest/ghz/data | grep -v '^EDGE_TOKEN='
