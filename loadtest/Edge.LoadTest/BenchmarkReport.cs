@@ -24,10 +24,10 @@ internal sealed class BenchmarkReport(string scenario)
 
     public void Add(string name, double value, string unit) => Measurements.Add(new Measurement(name, Math.Round(value, 3), unit));
 
-    /// <summary>Adds p50, p90, p99 and max of a histogram recorded in microseconds, as milliseconds.</summary>
+    /// <summary>Adds p50, p90, p95, p99 and max of a histogram recorded in microseconds, as milliseconds.</summary>
     public void AddPercentiles(string name, HistogramBase microseconds)
     {
-        foreach (var percentile in new[] { 50.0, 90.0, 99.0 })
+        foreach (var percentile in new[] { 50.0, 90.0, 95.0, 99.0 })
         {
             Add($"{name} p{percentile:0}", microseconds.GetValueAtPercentile(percentile) / 1000.0, "ms");
         }

@@ -106,29 +106,5 @@ internal static class PhotoScenario
     }
 
     /// <summary>A plasma "doorstep" with a parcel and sensor-like noise at 4000x3000, JPEG quality 90: about what a phone camera stores.</summary>
-    internal static byte[] MakePhoneJpeg(string comment = "benchmark")
-    {
-        MagickNET.SetRandomSeed(42);
-        using var image = new MagickImage("plasma:#6b8cae-#c9a77c", 4000, 3000);
-        var parcel = new ImageMagick.Drawing.Drawables()
-            .FillColor(new MagickColor("#8e5b2e")).Rectangle(1400, 1100, 2800, 2600)
-            .FillColor(new MagickColor("#f0e6d2")).Rectangle(1800, 1500, 2400, 1800)
-            .StrokeColor(new MagickColor("#1d1d1d")).StrokeWidth(6).Line(1400, 1850, 2800, 1850)
-            .FillColor(new MagickColor("#2f3b45")).Rectangle(200, 2700, 3800, 2900);
-        parcel.Draw(image);
-        image.AddNoise(NoiseType.Gaussian, 0.14);
-        var exif = new ExifProfile();
-        exif.SetValue(ExifTag.Orientation, (ushort)6);
-        exif.SetValue(ExifTag.Make, "Phone");
-        exif.SetValue(ExifTag.GPSLatitudeRef, "N");
-        exif.SetValue(ExifTag.GPSLatitude, [new Rational(52, 1), new Rational(31, 1), new Rational(1234, 100)]);
-        exif.SetValue(ExifTag.GPSLongitudeRef, "E");
-        exif.SetValue(ExifTag.GPSLongitude, [new Rational(13, 1), new Rational(24, 1), new Rational(1800, 100)]);
-        image.SetProfile(exif);
-        image.SetProfile(new XmpProfile(Encoding.UTF8.GetBytes("<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"/>")));
-        image.SetProfile(ColorProfiles.SRGB);
-        image.Comment = comment;
-        image.Quality = 90;
-        return image.ToByteArray(MagickFormat.Jpeg);
-    }
+    internal static byte[] MakePhoneJpeg(string comment = "benchmark") => Edge.LoadTesting.PhoneJpeg.Make(comment);
 }

@@ -1,4 +1,5 @@
 using Edge.LoadTest.Forwarding;
+using Edge.LoadTest.Ghz;
 using Edge.LoadTest.Manifests;
 using Edge.LoadTest.Uploads;
 
@@ -25,6 +26,9 @@ internal static class LoadTestProgram
           outage   the core down for --outage-seconds N (600) while --rate N (2000) scans/s arrive; backlog
                    build-up rate vs drain rate once the core is back
           (scans, proofs and outage also take --redis HOST:PORT and --data DIR; the gateway hosts the core simulator)
+          prepare-ghz  data files for loadtest/ghz against a running gateway: --gateway HOST:PORT (127.0.0.1:5080)
+                   --signing-key BASE64 (or --data DIR, the gateway's) --out DIR (loadtest/ghz/data) --route R-0001
+                   --photo-bytes N (3000000) --chunk N (65536)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -53,6 +57,8 @@ internal static class LoadTestProgram
                 break;
             case UploadGatewayRole.Name:
                 return await UploadGatewayRole.RunAsync(options);
+            case GhzPreparation.Name:
+                return await GhzPreparation.RunAsync(options);
             default:
                 Console.Error.WriteLine(Usage);
                 return 2;
@@ -76,31 +82,4 @@ internal static class LoadTestProgram
 
         return Environment.CurrentDirectory;
     }
-}
-
-/// <summary><c>--name value</c> pairs after the scenario name.</summary>
-internal sealed class ScenarioArguments
-{
-    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
-
-    public static ScenarioArguments Parse(string[] args)
-    {
-        var parsed = new ScenarioArguments();
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
-            {
-                throw new ArgumentException($"expected --name value, got '{args[i]}'");
-            }
-
-            parsed._values[args[i][2..]] = args[++i];
-        }
-
-        return parsed;
-    }
-
-    public string? String(string name) => _values.GetValueOrDefault(name);
-
-    public int Int(string name, int fallback)
-        => _values.TryGetValue(name, out var value) ? int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) : fallback;
 }

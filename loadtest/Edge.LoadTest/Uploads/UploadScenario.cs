@@ -149,7 +149,7 @@ internal static class UploadScenario
         await Task.WhenAll(workers);
     }
 
-    private static async Task UploadOnceAsync(Edge.V1.Uploads.UploadsClient client, Metadata headers, string uploadId, byte[] data, int chunk)
+    internal static async Task UploadOnceAsync(Edge.V1.Uploads.UploadsClient client, Metadata headers, string uploadId, byte[] data, int chunk)
     {
         using var call = client.Upload(headers);
         await call.RequestStream.WriteAsync(new UploadRequest

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Edge.Fleet.Gateway;
+
+/// <summary>
+/// The gateway under test in a process of its own (the real Edge.Gateway, photo pipeline included), embedded mode,
+/// with its core simulator on a known loopback port so the fleet can ask the core's Admin service what it holds.
+/// </summary>
+internal sealed class GatewayProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+    private readonly Task _copying;
+
+    private GatewayProcess(Process process, StreamWriter log, int port, int corePort)
+    {
+        _process = process;
+        _log = log;
+        Port = port;
+        CorePort = corePort;
+        _copying = Task.WhenAll(CopyAsync(process.StandardOutput), CopyAsync(process.StandardError));
+    }
+
+    public int Port { get; }
+
+    public int CorePort { get; }
+
+    public Uri Address => new($"http://127.0.0.1:{Port}");
+
+    public Uri CoreAddress => new($"http://127.0.0.1:{CorePort}");
+
+    public int ProcessId => _process.Id;
+
+    /// <summary>Starts the gateway and waits until both it and its core simulator accept connections.</summary>
+    public static async Task<GatewayProcess> StartAsync(string dataDirectory, string signingKey, int routes, string logPath)
+    {
+        var port = FreePort();
+        var corePort = FreePort();
+        var dll = FindGatewayAssembly();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[]
+        {
+            dll, "--urls", $"http://127.0.0.1:{port}",
+            "--Edge:DataDirectory", dataDirectory,
+            "--Edge:Auth:SigningKey", signingKey,
+            "--Edge:Core:EmbeddedPort", corePort.ToString(CultureInfo.InvariantCulture),
+            "--Logging:LogLevel:Default", "Warning",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The embedded simulator reads its own configuration from the environment: one route per device.
+        start.Environment["CoreSim__RouteCount"] = Math.Clamp(routes, 50, 9999).ToString(CultureInfo.InvariantCulture);
+        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        var log = new StreamWriter(logPath) { AutoFlush = true };
+        var gateway = new GatewayProcess(process, log, port, corePort);
+        var deadline = Stopwatch.StartNew();
+        while (!(await AcceptsAsync(port) && await AcceptsAsync(corePort)))
+        {
+            if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(90))
+            {
+                await gateway.DisposeAsync();
+                throw new InvalidOperationException($"the gateway did not start; see {logPath}");
+            }
+
+            await Task.Delay(200);
+        }
+
+        return gateway;
+    }
+
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.HasExited ? TimeSpan.Zero : _process.TotalProcessorTime;
+    }
+
+    /// <summary>Peak resident set size of the gateway process (VmHWM), 0 when unknown.</summary>
+    public long PeakResidentBytes()
+    {
+        var status = $"/proc/{_process.Id}/status";
+        if (!File.Exists(status))
+        {
+            return 0;
+        }
+
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+
+    /// <summary>SIGTERM (the gateway drains and exits), then a kill after 20 s.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            try
+            {
+                await _process.WaitForExitAsync(patience.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+
+        await _copying;
+        await _log.DisposeAsync();
+        _process.Dispose();
+    }
+
+    /// <summary>src/Edge.Gateway/bin/{configuration}/net10.0/Edge.Gateway.dll, built with this project.</summary>
+    public static string FindGatewayAssembly()
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var path = Path.Combine(RepositoryRoot(), "src", "Edge.Gateway", "bin", configuration, "net10.0", "Edge.Gateway.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"build the gateway first ({configuration})", path);
+    }
+
+    public static string RepositoryRoot()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+        {
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+            {
+                if (File.Exists(Path.Combine(directory.FullName, "Edge.sln")))
+                {
+                    return directory.FullName;
+                }
+            }
+        }
+
+        return Environment.CurrentDirectory;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<bool> AcceptsAsync(int port)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private async Task CopyAsync(StreamReader reader)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lock (_log)
+            {
+                _log.WriteLine(line);
+            }
+        }
+    }
+}

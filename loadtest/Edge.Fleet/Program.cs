@@ -1,0 +1,41 @@
+using Edge.Fleet;
+using Edge.Fleet.Weaklink;
+using Edge.LoadTest;
+
+const string Usage = """
+    usage: Edge.Fleet [run] [options]          the fleet simulator (default)
+           Edge.Fleet weaklink-upload [options] one photo by the SDK vs plain TCP over a link (loadtest/weaklink/run.sh)
+           Edge.Fleet tcp-sink --port N         the plain-TCP end of weaklink-upload
+
+    run options (defaults in brackets):
+      --devices N [20]  --duration 5m [1m]  --drain 3m [3m]  --ramp 20s [20s]  --photo-bytes N [3000000]
+      --delay 20s [20s] pause between stops, or --rate N stops per minute per device
+      --bandwidth 1mbit [1mbit] (0: unlimited)  --latency 200ms [200ms] one-way  --loss PCT [0] as stalls
+      --cut-every 30s [off]  --cut-fraction 0.25 [0.25]  --cut-mode reset|half-open [reset]
+      --gateway host:port (else a gateway process is started)  --signing-key BASE64  --core host:port (the audit)
+      --data DIR  --keep-data true
+    """;
+
+try
+{
+    return args switch
+    {
+        ["weaklink-upload", .. var rest] => await WeaklinkUpload.RunAsync(ScenarioArguments.Parse(rest)),
+        ["tcp-sink", .. var rest] => await TcpSink.RunAsync(ScenarioArguments.Parse(rest)),
+        ["run", .. var rest] => await FleetRun.RunAsync(FleetOptions.Parse(rest)),
+        ["-h" or "--help" or "help", ..] => Help(),
+        _ => await FleetRun.RunAsync(FleetOptions.Parse(args)),
+    };
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+
+static int Help()
+{
+    Console.WriteLine(Usage);
+    return 0;
+}
