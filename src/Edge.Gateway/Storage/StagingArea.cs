@@ -115,10 +115,13 @@ internal sealed class StagingArea
     /// <summary>Removes an upload's staged bytes.</summary>
     public void Delete(string uploadId)
     {
-        var folder = FolderFor(uploadId);
-        if (Directory.Exists(folder))
+        try
         {
-            Directory.Delete(folder, recursive: true);
+            Directory.Delete(FolderFor(uploadId), recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Already removed (by the sweeper, or another replica).
         }
     }
 

@@ -63,25 +63,30 @@ internal sealed class StagingSweeper(
         return expired;
     }
 
-    // A folder whose files were all last written before the cutoff belongs to no live upload.
+    // A folder whose files were all last written before the cutoff belongs to no live upload. Another replica's
+    // sweeper (or this one's timer) may remove the same folders at the same time: a folder gone is a folder done.
     private static void RemoveStale(string root, DateTimeOffset cutoff)
     {
         foreach (var folder in new DirectoryInfo(root).EnumerateDirectories())
         {
-            var newest = folder.EnumerateFileSystemInfos("*", SearchOption.AllDirectories)
-                .Select(f => f.LastWriteTimeUtc)
-                .Append(folder.LastWriteTimeUtc)
-                .Max();
-            if (newest < cutoff.UtcDateTime)
+            try
             {
-                try
+                var newest = folder.EnumerateFileSystemInfos("*", SearchOption.AllDirectories)
+                    .Select(f => f.LastWriteTimeUtc)
+                    .Append(folder.LastWriteTimeUtc)
+                    .Max();
+                if (newest < cutoff.UtcDateTime)
                 {
                     folder.Delete(recursive: true);
                 }
-                catch (IOException)
-                {
-                    // In use right now; the next pass decides again.
-                }
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Removed meanwhile.
+            }
+            catch (IOException)
+            {
+                // In use right now; the next pass decides again.
             }
         }
     }
