@@ -21,6 +21,10 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
     /// </summary>
     private static readonly TimeSpan ResumeSettle = TimeSpan.FromMilliseconds(50);
 
+    // Set when an acknowledgement arrives; read and cleared when an attempt fails. Per uploader, so with uploads in
+    // parallel one upload's progress can spare another a backoff: harmless, the link was carrying bytes.
+    private int _progressed;
+
     public async Task<UploadedPhoto> UploadAsync(PhotoFile photo, IProgress<UploadProgress>? progress, int maxAttempts, CancellationToken cancellationToken)
     {
         var backoff = new Backoff(options.InitialBackoff, options.MaxBackoff);
@@ -66,8 +70,19 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
             }
             catch (Exception e) when (attempt < maxAttempts && TransientErrors.IsTransient(e, cancellationToken))
             {
-                sizer.OnFailure();
-                await connection.DelayAsync(Max(backoff.Next(e), ResumeSettle), cancellationToken).ConfigureAwait(false);
+                // A link that carried bytes and then dropped is a cut, not a sign that chunks are too big or that the
+                // gateway is struggling: resume at once (after the settle pause). Backoff grows only while attempts
+                // make no progress at all.
+                if (Interlocked.Exchange(ref _progressed, 0) == 1)
+                {
+                    backoff.Reset();
+                    await connection.DelayAsync(ResumeSettle, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    sizer.OnFailure();
+                    await connection.DelayAsync(Max(backoff.Next(e), ResumeSettle), cancellationToken).ConfigureAwait(false);
+                }
             }
         }
     }
@@ -193,6 +208,7 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
             switch (response.KindCase)
             {
                 case UploadResponse.KindOneofCase.Ack:
+                    Volatile.Write(ref _progressed, 1);
                     if (window.Acknowledged(response.Ack.CommittedOffset) is { } latency)
                     {
                         sizer.OnAcknowledged(latency);
