@@ -1,3 +1,4 @@
+using Edge.Shared;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Core.V1;
@@ -313,7 +314,7 @@ internal static class ForwardingScenario
                 var slice = bytes.AsSpan(offset, length);
                 await call.RequestStream.WriteAsync(new UploadRequest
                 {
-                    Chunk = new UploadChunk { Offset = offset, Data = Google.Protobuf.ByteString.CopyFrom(slice), Crc32C = Edge.Gateway.Uploads.Crc32C.Compute(slice) },
+                    Chunk = new UploadChunk { Offset = offset, Data = Google.Protobuf.ByteString.CopyFrom(slice), Crc32C = Crc32C.Compute(slice) },
                 });
             }
 

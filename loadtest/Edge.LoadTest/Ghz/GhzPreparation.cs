@@ -1,3 +1,4 @@
+using Edge.Shared;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -94,7 +95,7 @@ internal static class GhzPreparation
                 {
                     ["offset"] = offset.ToString(CultureInfo.InvariantCulture),
                     ["data"] = Convert.ToBase64String(slice),
-                    ["crc32c"] = Edge.Gateway.Uploads.Crc32C.Compute(slice),
+                    ["crc32c"] = Crc32C.Compute(slice),
                 },
             });
         }

@@ -1,3 +1,4 @@
+using Edge.Shared;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Security.Cryptography;

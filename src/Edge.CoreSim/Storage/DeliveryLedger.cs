@@ -1,3 +1,4 @@
+using Edge.Shared;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 
@@ -18,12 +19,12 @@ internal sealed class DeliveryLedger<TItem, TAnswer> : IDisposable
     private readonly List<string> _order = [];
     private readonly Func<TItem, string> _idOf;
     private readonly RecordLog _log;
-    private readonly List<PendingRecord> _queue = [];
-    private bool _writing;
+    private readonly GroupCommit<(IReadOnlyList<TItem> Items, Func<TItem, TAnswer> Decide), IReadOnlyList<(LedgerEntry<TItem, TAnswer> Entry, bool Recorded)>> _commits;
 
     public DeliveryLedger(string path, Func<TItem, string> idOf, ILogger logger)
     {
         _idOf = idOf;
+        _commits = new(RecordBatches);
         _log = RecordLog.Open(path, Load, logger);
         StorageLog.LedgerLoaded(logger, _entries.Count, path);
     }
@@ -53,69 +54,31 @@ internal sealed class DeliveryLedger<TItem, TAnswer> : IDisposable
     /// the calls had been recorded one by one in arrival order.
     /// </summary>
     public Task<IReadOnlyList<(LedgerEntry<TItem, TAnswer> Entry, bool Recorded)>> RecordAsync(IReadOnlyList<TItem> items, Func<TItem, TAnswer> decide)
-    {
-        var pending = new PendingRecord(items, decide);
-        lock (_queue)
-        {
-            _queue.Add(pending);
-            if (_writing)
-            {
-                return pending.Done.Task;
-            }
+        => _commits.RunAsync((items, decide));
 
-            _writing = true;
+    private IReadOnlyList<(LedgerEntry<TItem, TAnswer> Entry, bool Recorded)>[] RecordBatches(IReadOnlyList<(IReadOnlyList<TItem> Items, Func<TItem, TAnswer> Decide)> batches)
+    {
+        var items = new List<TItem>();
+        var decisions = new Dictionary<object, Func<TItem, TAnswer>>(ReferenceEqualityComparer.Instance);
+        foreach (var (batchItems, decide) in batches)
+        {
+            foreach (var item in batchItems)
+            {
+                items.Add(item);
+                decisions[item] = decide;
+            }
         }
 
-        _ = Task.Run(WriteQueued);
-        return pending.Done.Task;
-    }
-
-    private void WriteQueued()
-    {
-        while (true)
+        var results = Record(items, item => decisions[item](item));
+        var split = new IReadOnlyList<(LedgerEntry<TItem, TAnswer>, bool)>[batches.Count];
+        var offset = 0;
+        for (var i = 0; i < batches.Count; i++)
         {
-            PendingRecord[] batch;
-            lock (_queue)
-            {
-                if (_queue.Count == 0)
-                {
-                    _writing = false;
-                    return;
-                }
-
-                batch = [.. _queue];
-                _queue.Clear();
-            }
-
-            try
-            {
-                var items = new List<TItem>();
-                var decisions = new Dictionary<object, Func<TItem, TAnswer>>(ReferenceEqualityComparer.Instance);
-                foreach (var pending in batch)
-                {
-                    foreach (var item in pending.Items)
-                    {
-                        items.Add(item);
-                        decisions[item] = pending.Decide;
-                    }
-                }
-
-                var results = Record(items, item => decisions[item](item));
-                var offset = 0;
-                foreach (var pending in batch)
-                {
-                    pending.Done.TrySetResult(results.Skip(offset).Take(pending.Items.Count).ToArray());
-                    offset += pending.Items.Count;
-                }
-            }
-            catch (Exception e)
-            {
-                foreach (var pending in batch)
-                {
-                    pending.Done.TrySetException(e);
-                }
-            }
+            split[i] = results.Skip(offset).Take(batches[i].Items.Count).ToArray();
+            offset += batches[i].Items.Count;
         }
+
+        return split;
     }
 
     /// <summary>
@@ -187,15 +150,6 @@ internal sealed class DeliveryLedger<TItem, TAnswer> : IDisposable
         }
     }
 
-    private sealed class PendingRecord(IReadOnlyList<TItem> items, Func<TItem, TAnswer> decide)
-    {
-        public IReadOnlyList<TItem> Items { get; } = items;
-
-        public Func<TItem, TAnswer> Decide { get; } = decide;
-
-        public TaskCompletionSource<IReadOnlyList<(LedgerEntry<TItem, TAnswer> Entry, bool Recorded)>> Done { get; } =
-            new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
 }
 
 /// <summary>An item as first delivered and the answer it got.</summary>

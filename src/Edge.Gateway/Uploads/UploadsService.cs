@@ -1,3 +1,4 @@
+using Edge.Shared;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;

@@ -1,3 +1,4 @@
+using Edge.Shared;
 using System.Security.Cryptography;
 using Edge.Gateway.Uploads;
 using Edge.V1;

@@ -1,3 +1,4 @@
+using Edge.Shared;
 using System.Text;
 using Edge.Gateway.Uploads;
 

@@ -1,3 +1,4 @@
+using Edge.Shared;
 using Edge.Gateway.Forwarding;
 using Edge.Gateway.Scans;
 using Google.Protobuf;

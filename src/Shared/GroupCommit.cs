@@ -1,7 +1,7 @@
-namespace Edge.Gateway.Storage.Sqlite;
+namespace Edge.Shared;
 
 /// <summary>
-/// Group commit: concurrent requests that each need a synced SQLite transaction share one. While one transaction is
+/// Group commit: concurrent requests that each need a synced write (a SQLite transaction, a log append) share one. While one transaction is
 /// being written and fsync'd, the requests that arrive queue up, and the next transaction takes them all, so the
 /// number of fsyncs per second stops limiting the requests per second. Each request's result is the same as if the
 /// requests had run one by one in arrival order.

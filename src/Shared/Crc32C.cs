@@ -1,14 +1,15 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace Edge.Client.Uploads;
+namespace Edge.Shared;
 
 /// <summary>
-/// CRC-32C (Castagnoli) of a chunk, as the gateway checks it. <see cref="BitOperations.Crc32C(uint, ulong)"/> uses the
-/// CPU's CRC instruction where there is one (ARMv8 handhelds have it) and a table otherwise.
+/// CRC-32C (Castagnoli), as gRPC and cloud storage APIs use it. System.IO.Hashing has only CRC-32 (IEEE), so this uses
+/// <see cref="BitOperations.Crc32C(uint, ulong)"/>, which runs on the CPU's CRC instruction where there is one.
 /// </summary>
 internal static class Crc32C
 {
+    /// <summary>The CRC-32C of <paramref name="data"/>.</summary>
     public static uint Compute(ReadOnlySpan<byte> data)
     {
         var crc = 0xFFFFFFFFu;
