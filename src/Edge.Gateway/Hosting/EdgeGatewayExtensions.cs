@@ -41,7 +41,7 @@ public static class EdgeGatewayExtensions
             grpc.EnableDetailedErrors = builder.Environment.IsDevelopment();
         });
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck("state", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+        services.AddGrpcHealthChecks().AddCheck<StateHealthCheck>("state");
         services.AddEdgeDeviceAuthentication();
 
         services.AddEdgeCore(builder.Configuration);
