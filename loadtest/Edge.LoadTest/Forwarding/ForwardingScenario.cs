@@ -27,24 +27,12 @@ internal static class ForwardingScenario
     {
         var data = arguments.String("data") ?? Directory.CreateTempSubdirectory("edge-forward-bench-").FullName;
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var port = FreePort();
-        var corePort = FreePort();
-        using var gateway = Process.Start(new ProcessStartInfo("dotnet",
-            [typeof(ForwardingScenario).Assembly.Location, UploadGatewayRole.Name, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             "--data", data, "--signing-key", key, "--pipeline", "photos", "--core-port", corePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             "--max-retry-delay", "00:00:01",
-             .. (arguments.String("redis") is { } redis ? new[] { "--redis", redis } : [])])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-        })!;
+        var port = UploadGatewayRole.FreePort();
+        var corePort = UploadGatewayRole.FreePort();
+        using var gateway = await UploadGatewayRole.StartProcessAsync(port, data, key, arguments.String("redis"),
+            "--pipeline", "photos", "--core-port", corePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--max-retry-delay", "00:00:01");
         try
         {
-            if (await gateway.StandardOutput.ReadLineAsync() != "ready")
-            {
-                throw new InvalidOperationException("the gateway process did not start");
-            }
-
             var signingKey = DeviceTokens.ResolveKey(new DeviceTokenOptions { SigningKey = key }, data, out _);
             var devices = arguments.Int("devices", 32);
             var headers = Enumerable.Range(0, devices).Select(i => new Metadata
@@ -337,12 +325,5 @@ internal static class ForwardingScenario
         image.AddNoise(ImageMagick.NoiseType.Gaussian, 0.14);
         image.Quality = 90;
         return image.ToByteArray(ImageMagick.MagickFormat.Jpeg);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

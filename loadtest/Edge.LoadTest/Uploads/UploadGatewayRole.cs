@@ -20,11 +20,11 @@ internal static class UploadGatewayRole
     public const string Name = "upload-gateway";
 
     /// <summary>Starts this role in a new process of this program and waits until its gateway listens.</summary>
-    public static async Task<Process> StartProcessAsync(int port, string data, string signingKey, string? redis)
+    public static async Task<Process> StartProcessAsync(int port, string data, string signingKey, string? redis, params string[] more)
     {
         var process = Process.Start(new ProcessStartInfo("dotnet",
             [typeof(UploadGatewayRole).Assembly.Location, Name, "--port", port.ToString(CultureInfo.InvariantCulture),
-             "--data", data, "--signing-key", signingKey, .. (redis is null ? Array.Empty<string>() : ["--redis", redis])])
+             "--data", data, "--signing-key", signingKey, .. (redis is null ? Array.Empty<string>() : ["--redis", redis]), .. more])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

@@ -29,7 +29,7 @@ internal static class UploadScenario
         var chunk = arguments.Int("chunk", 65536);
         var data = arguments.String("data") ?? Directory.CreateTempSubdirectory("edge-upload-bench-").FullName;
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var port = FreePort();
+        var port = UploadGatewayRole.FreePort();
         var photos = arguments.String("photos") == "true";
         var template = photos ? PhotoScenario.MakePhoneJpeg("upload-0000000000") : null;
         if (template is not null)
@@ -38,19 +38,9 @@ internal static class UploadScenario
         }
 
         Console.WriteLine($"uploads: {total} x {size:N0} bytes in {chunk / 1024} KiB chunks, {concurrency} at a time, data in {data}");
-        using var gateway = Process.Start(new ProcessStartInfo("dotnet",
-            [typeof(UploadScenario).Assembly.Location, UploadGatewayRole.Name, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             "--data", data, "--signing-key", key, "--pipeline", photos ? "photos" : "passthrough", .. (arguments.String("redis") is { } redis ? new[] { "--redis", redis } : [])])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-        })!;
+        using var gateway = await UploadGatewayRole.StartProcessAsync(port, data, key, arguments.String("redis"), "--pipeline", photos ? "photos" : "passthrough");
         try
         {
-            if (await gateway.StandardOutput.ReadLineAsync() != "ready")
-            {
-                throw new InvalidOperationException("the gateway process did not start");
-            }
 
             // One device per concurrent upload, as in a depot: the gateway limits uploads per device.
             var signingKey = DeviceTokens.ResolveKey(new DeviceTokenOptions { SigningKey = key }, data, out _);
@@ -191,12 +181,5 @@ internal static class UploadScenario
 
         await call.RequestStream.CompleteAsync();
         await reader;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Edge.Shared;
 using System.Security.Cryptography;
 
 namespace Edge.Client.Outbox;
@@ -7,7 +7,7 @@ namespace Edge.Client.Outbox;
 /// Files that are either wholly there or not at all after a crash or a pulled battery: written to a temporary name,
 /// fsync'd, renamed into place, and the directory fsync'd so the rename itself is durable.
 /// </summary>
-internal static partial class DurableFile
+internal static class DurableFile
 {
     public static void Write(string path, ReadOnlySpan<byte> content)
     {
@@ -56,37 +56,15 @@ internal static partial class DurableFile
         return digest;
     }
 
+    /// <summary>Best effort: where libc cannot be reached the rename is still atomic, only not yet durable.</summary>
     public static void SyncDirectory(string path)
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsAndroid())
-        {
-            return;
-        }
-
-        // Best effort: where libc cannot be reached the rename is still atomic, only not yet durable.
         try
         {
-            var fd = Open(path, 0x10000); // O_RDONLY | O_DIRECTORY
-            if (fd >= 0)
-            {
-                _ = Fsync(fd);
-                _ = Close(fd);
-            }
+            DirectorySync.Sync(path);
         }
-        catch (DllNotFoundException)
-        {
-        }
-        catch (EntryPointNotFoundException)
+        catch (Exception e) when (e is IOException or DllNotFoundException or EntryPointNotFoundException)
         {
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int Fsync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

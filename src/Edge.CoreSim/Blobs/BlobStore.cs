@@ -1,3 +1,4 @@
+using Edge.Shared;
 using System.Security.Cryptography;
 using Edge.CoreSim.Storage;
 
@@ -93,10 +94,10 @@ internal sealed class BlobStore
                 File.Delete(_tempPath);
             }
 
-            DurableFile.SyncDirectory(directory);
+            DirectorySync.Sync(directory);
             if (created)
             {
-                DurableFile.SyncDirectory(_store._root);
+                DirectorySync.Sync(_store._root);
             }
 
             _committed = true;

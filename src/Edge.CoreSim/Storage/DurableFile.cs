@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Edge.Shared;
 
 namespace Edge.CoreSim.Storage;
 
@@ -6,7 +6,7 @@ namespace Edge.CoreSim.Storage;
 /// Makes file system changes durable: file contents by fsync, and creations and renames by fsync of the
 /// directory that holds them (without which a crash can lose a renamed file even though its bytes were synced).
 /// </summary>
-internal static partial class DurableFile
+internal static class DurableFile
 {
     /// <summary>Writes <paramref name="contents"/> to <paramref name="path"/> atomically: temp file, fsync, rename, fsync directory.</summary>
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> contents)
@@ -28,46 +28,6 @@ internal static partial class DurableFile
             File.Delete(temp);
         }
 
-        SyncDirectory(directory);
+        DirectorySync.Sync(directory);
     }
-
-    /// <summary>Flushes a directory's entries to disk. A no-op where the platform has no directory fsync.</summary>
-    public static void SyncDirectory(string directory)
-    {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
-        {
-            return;
-        }
-
-        var fd = Open(directory, OpenReadOnly | (OperatingSystem.IsLinux() ? LinuxOpenDirectory : MacOpenDirectory));
-        if (fd < 0)
-        {
-            throw new IOException($"Cannot open directory '{directory}' to sync it (errno {Marshal.GetLastPInvokeError()}).");
-        }
-
-        try
-        {
-            if (Fsync(fd) != 0)
-            {
-                throw new IOException($"fsync of directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()}).");
-            }
-        }
-        finally
-        {
-            _ = Close(fd);
-        }
-    }
-
-    private const int OpenReadOnly = 0;
-    private const int LinuxOpenDirectory = 0x10000;
-    private const int MacOpenDirectory = 0x100000;
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int Fsync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

@@ -1,3 +1,4 @@
+using Edge.Shared;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using Microsoft.Extensions.Logging;
@@ -43,7 +44,7 @@ internal sealed class RecordLog : IDisposable
             stream.Position = validLength;
             if (!existed)
             {
-                DurableFile.SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                DirectorySync.Sync(Path.GetDirectoryName(Path.GetFullPath(path))!);
             }
 
             return new RecordLog(stream);

@@ -1,3 +1,4 @@
+using Edge.Shared;
 using System.Security.Cryptography;
 using Edge.Gateway.Hosting;
 using Microsoft.Extensions.Options;
@@ -70,7 +71,7 @@ internal sealed class BlobStore
             return;
         }
 
-        FileSync.SyncDirectory(directory);
+        DirectorySync.Sync(directory);
     }
 
     /// <summary>Deletes a blob (after the core has it and its retention ran out).</summary>

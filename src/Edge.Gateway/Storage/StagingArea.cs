@@ -1,3 +1,4 @@
+using Edge.Shared;
 using System.Security.Cryptography;
 using System.Text;
 using Edge.Gateway.Hosting;
@@ -38,10 +39,10 @@ internal sealed class StagingArea
         var created = !Directory.Exists(folder);
         Directory.CreateDirectory(folder);
         var stream = new FileStream(SegmentPath(uploadId, epoch), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
-        FileSync.SyncDirectory(folder);
+        DirectorySync.Sync(folder);
         if (created)
         {
-            FileSync.SyncDirectory(_root);
+            DirectorySync.Sync(_root);
         }
 
         return stream;
