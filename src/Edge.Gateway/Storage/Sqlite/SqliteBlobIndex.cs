@@ -38,7 +38,7 @@ internal sealed class SqliteBlobIndex(SqliteDatabase database, TimeProvider time
     {
         using (var connection = database.Open())
         {
-            SqliteUploadSessionStore.Execute(connection, null,
+            SqliteDatabase.Execute(connection, null,
                 "INSERT OR IGNORE INTO blobs (sha256, record, created_ms) VALUES ($sha, $record, $now)",
                 ("$sha", blob.Sha256), ("$record", blob.ToByteArray()), ("$now", timeProvider.GetUtcNow().ToUnixTimeMilliseconds()));
         }

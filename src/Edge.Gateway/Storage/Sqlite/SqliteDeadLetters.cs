@@ -16,7 +16,7 @@ internal sealed class SqliteDeadLetters : IDeadLetters
     public Task AddAsync(DeadLetter letter, CancellationToken cancellationToken)
     {
         using var connection = _database.Open();
-        SqliteUploadSessionStore.Execute(connection, null,
+        SqliteDatabase.Execute(connection, null,
             "INSERT OR REPLACE INTO dead_letters (id, lane, item_id, payload, reason, at_ms) VALUES ($id, $lane, $item, $payload, $reason, $at)",
             ("$id", letter.Id), ("$lane", (int)letter.Lane), ("$item", letter.ItemId), ("$payload", letter.Payload),
             ("$reason", letter.Reason), ("$at", letter.At.ToUnixTimeMilliseconds()));
@@ -42,6 +42,6 @@ internal sealed class SqliteDeadLetters : IDeadLetters
     public Task<bool> RemoveAsync(string id, CancellationToken cancellationToken)
     {
         using var connection = _database.Open();
-        return Task.FromResult(SqliteUploadSessionStore.Execute(connection, null, "DELETE FROM dead_letters WHERE id = $id", ("$id", id)) == 1);
+        return Task.FromResult(SqliteDatabase.Execute(connection, null, "DELETE FROM dead_letters WHERE id = $id", ("$id", id)) == 1);
     }
 }

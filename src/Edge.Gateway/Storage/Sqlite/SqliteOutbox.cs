@@ -28,7 +28,7 @@ internal sealed class SqliteOutbox : IOutbox
     public void ReleaseAllLeases()
     {
         using var connection = _database.Open(durable: false);
-        SqliteUploadSessionStore.Execute(connection, null, "UPDATE outbox SET lease_owner = NULL, lease_until_ms = 0 WHERE lease_until_ms <> 0");
+        SqliteDatabase.Execute(connection, null, "UPDATE outbox SET lease_owner = NULL, lease_until_ms = 0 WHERE lease_until_ms <> 0");
     }
 
     public Task<IReadOnlyList<OutboxEntry>> TakeAsync(OutboxLane lane, string consumer, int max, CancellationToken cancellationToken)
@@ -67,7 +67,7 @@ internal sealed class SqliteOutbox : IOutbox
         {
             var until = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds() + (long)_options.Value.ClaimTimeout.TotalMilliseconds;
             using var connection = _database.Open(durable: false);
-            SqliteUploadSessionStore.Execute(connection, null,
+            SqliteDatabase.Execute(connection, null,
                 $"UPDATE outbox SET lease_owner = $owner, lease_until_ms = $until WHERE id IN ({string.Join(',', entries.Select(e => long.Parse(e.EntryId, System.Globalization.CultureInfo.InvariantCulture)))})",
                 ("$owner", consumer), ("$until", until));
         }
@@ -80,7 +80,7 @@ internal sealed class SqliteOutbox : IOutbox
         if (entries.Count > 0)
         {
             using var connection = _database.Open(durable: false);
-            SqliteUploadSessionStore.Execute(connection, null,
+            SqliteDatabase.Execute(connection, null,
                 $"DELETE FROM outbox WHERE id IN ({string.Join(',', entries.Select(e => long.Parse(e.EntryId, System.Globalization.CultureInfo.InvariantCulture)))})");
         }
 
@@ -90,7 +90,7 @@ internal sealed class SqliteOutbox : IOutbox
     public Task EnqueueAsync(OutboxLane lane, string itemId, byte[] payload, CancellationToken cancellationToken)
     {
         using var connection = _database.Open();
-        SqliteUploadSessionStore.Execute(connection, null,
+        SqliteDatabase.Execute(connection, null,
             "INSERT INTO outbox (lane, item_id, payload, enqueued_ms) VALUES ($lane, $id, $payload, $now)",
             ("$lane", (int)lane), ("$id", itemId), ("$payload", payload), ("$now", _timeProvider.GetUtcNow().ToUnixTimeMilliseconds()));
         return Task.CompletedTask;

@@ -34,22 +34,22 @@ internal sealed class SqliteProofStore : IProofStore, IPhotoRetention
 
         foreach (var digest in record.PhotoDigests)
         {
-            if (Scalar(connection, transaction, "SELECT 1 FROM blobs WHERE sha256 = $sha", ("$sha", digest)) is null)
+            if (SqliteDatabase.Scalar(connection, transaction, "SELECT 1 FROM blobs WHERE sha256 = $sha", ("$sha", digest)) is null)
             {
                 return Task.FromResult(new ProofAddResult(ProofAddOutcome.PhotoMissing, MissingDigest: digest));
             }
 
-            SqliteUploadSessionStore.Execute(connection, transaction,
+            SqliteDatabase.Execute(connection, transaction,
                 "INSERT INTO blob_refs (sha256, pending) VALUES ($sha, 1) ON CONFLICT (sha256) DO UPDATE SET pending = pending + 1",
                 ("$sha", digest));
         }
 
         var now = record.Receipt.UpdatedAt.ToDateTimeOffset().ToUnixTimeMilliseconds();
-        SqliteUploadSessionStore.Execute(connection, transaction,
+        SqliteDatabase.Execute(connection, transaction,
             "INSERT INTO proofs (proof_id, device_id, receipt, request, photos, updated_ms) VALUES ($id, $device, $receipt, $request, $photos, $now)",
             ("$id", proofId), ("$device", record.DeviceId), ("$receipt", record.Receipt.ToByteArray()), ("$request", record.Request.ToByteArray()),
             ("$photos", string.Join(',', record.PhotoDigests)), ("$now", now));
-        SqliteUploadSessionStore.Execute(connection, transaction,
+        SqliteDatabase.Execute(connection, transaction,
             "INSERT INTO outbox (lane, item_id, payload, enqueued_ms) VALUES (1, $id, x'', $now)", ("$id", proofId), ("$now", now));
         transaction.Commit();
         return Task.FromResult(new ProofAddResult(ProofAddOutcome.Added));
@@ -83,13 +83,13 @@ internal sealed class SqliteProofStore : IProofStore, IPhotoRetention
             {
                 foreach (var digest in reader.GetString(0).Split(',', StringSplitOptions.RemoveEmptyEntries))
                 {
-                    SqliteUploadSessionStore.Execute(connection, transaction,
+                    SqliteDatabase.Execute(connection, transaction,
                         "UPDATE blob_refs SET pending = pending - 1, done_ms = $now WHERE sha256 = $sha", ("$sha", digest), ("$now", now));
                 }
             }
         }
 
-        SqliteUploadSessionStore.Execute(connection, transaction,
+        SqliteDatabase.Execute(connection, transaction,
             """
             UPDATE proofs SET receipt = $receipt, updated_ms = $now,
                 released = CASE WHEN $final THEN 1 ELSE released END,
@@ -139,7 +139,7 @@ internal sealed class SqliteProofStore : IProofStore, IPhotoRetention
     {
         using var connection = _database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
-        var releasable = Scalar(connection, transaction, "SELECT 1 FROM blob_refs WHERE sha256 = $sha AND pending = 0 AND done_ms <= $before",
+        var releasable = SqliteDatabase.Scalar(connection, transaction, "SELECT 1 FROM blob_refs WHERE sha256 = $sha AND pending = 0 AND done_ms <= $before",
             ("$sha", sha256), ("$before", before.ToUnixTimeMilliseconds()));
         if (releasable is null)
         {
@@ -147,7 +147,7 @@ internal sealed class SqliteProofStore : IProofStore, IPhotoRetention
         }
 
         var blob = TakeBlob(connection, transaction, sha256);
-        SqliteUploadSessionStore.Execute(connection, transaction, "DELETE FROM blob_refs WHERE sha256 = $sha", ("$sha", sha256));
+        SqliteDatabase.Execute(connection, transaction, "DELETE FROM blob_refs WHERE sha256 = $sha", ("$sha", sha256));
         transaction.Commit();
         return Task.FromResult(blob);
     }
@@ -156,7 +156,7 @@ internal sealed class SqliteProofStore : IProofStore, IPhotoRetention
     {
         using var connection = _database.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
-        if (Scalar(connection, transaction, "SELECT 1 FROM blob_refs WHERE sha256 = $sha", ("$sha", sha256)) is not null)
+        if (SqliteDatabase.Scalar(connection, transaction, "SELECT 1 FROM blob_refs WHERE sha256 = $sha", ("$sha", sha256)) is not null)
         {
             return Task.FromResult<StoredBlob?>(null);
         }
@@ -168,8 +168,8 @@ internal sealed class SqliteProofStore : IProofStore, IPhotoRetention
 
     private static StoredBlob? TakeBlob(SqliteConnection connection, SqliteTransaction transaction, string sha256)
     {
-        var record = Scalar(connection, transaction, "SELECT record FROM blobs WHERE sha256 = $sha", ("$sha", sha256)) as byte[];
-        SqliteUploadSessionStore.Execute(connection, transaction, "DELETE FROM blobs WHERE sha256 = $sha", ("$sha", sha256));
+        var record = SqliteDatabase.Scalar(connection, transaction, "SELECT record FROM blobs WHERE sha256 = $sha", ("$sha", sha256)) as byte[];
+        SqliteDatabase.Execute(connection, transaction, "DELETE FROM blobs WHERE sha256 = $sha", ("$sha", sha256));
         return record is null ? null : StoredBlob.Parser.ParseFrom(record);
     }
 
@@ -187,18 +187,5 @@ internal sealed class SqliteProofStore : IProofStore, IPhotoRetention
 
         return new ProofRecord(reader.GetString(0), ProofReceipt.Parser.ParseFrom((byte[])reader[1]),
             global::Core.V1.DeliverProofRequest.Parser.ParseFrom((byte[])reader[2]), reader.GetString(3).Split(',', StringSplitOptions.RemoveEmptyEntries));
-    }
-
-    private static object? Scalar(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        return command.ExecuteScalar();
     }
 }

@@ -77,8 +77,8 @@ internal sealed class SqliteScanStore : IScanStore
     {
         using var connection = _database.Open();
         var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-        var removed = SqliteUploadSessionStore.Execute(connection, null, "DELETE FROM scan_events WHERE expires_ms <= $now", ("$now", now));
-        removed += SqliteUploadSessionStore.Execute(connection, null, "DELETE FROM proofs WHERE expires_ms <= $now", ("$now", now));
+        var removed = SqliteDatabase.Execute(connection, null, "DELETE FROM scan_events WHERE expires_ms <= $now", ("$now", now));
+        removed += SqliteDatabase.Execute(connection, null, "DELETE FROM proofs WHERE expires_ms <= $now", ("$now", now));
         return Task.FromResult(removed);
     }
 }

@@ -48,7 +48,7 @@ internal sealed class SqliteUploadSessionStore(SqliteDatabase database) : IUploa
 
             var epoch = session.Epoch + 1;
             var segments = session.Segments.Append(new StagingSegment(epoch, session.CommittedOffset)).ToArray();
-            Execute(connection, transaction,
+            SqliteDatabase.Execute(connection, transaction,
                 "UPDATE upload_sessions SET epoch = $epoch, segments = $segments, touched_ms = $now, lease_until_ms = $lease WHERE upload_id = $id",
                 ("$epoch", epoch), ("$segments", UploadSession.FormatSegments(segments)), ("$now", now), ("$lease", leaseUntil), ("$id", claim.UploadId));
             transaction.Commit();
@@ -67,7 +67,7 @@ internal sealed class SqliteUploadSessionStore(SqliteDatabase database) : IUploa
         }
 
         StagingSegment[] first = [new StagingSegment(1, 0)];
-        Execute(connection, transaction,
+        SqliteDatabase.Execute(connection, transaction,
             $"INSERT INTO upload_sessions ({Columns}) VALUES ($id, $device, $sha, $size, $type, 1, 0, 1, $segments, $now, $now, $lease, NULL)",
             ("$id", claim.UploadId), ("$device", claim.DeviceId), ("$sha", claim.Sha256), ("$size", claim.SizeBytes),
             ("$type", claim.ContentType), ("$segments", UploadSession.FormatSegments(first)), ("$now", now), ("$lease", leaseUntil));
@@ -80,7 +80,7 @@ internal sealed class SqliteUploadSessionStore(SqliteDatabase database) : IUploa
     public Task<bool> TryCommitAsync(UploadSession session, long committedOffset, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        var rows = Execute(connection, null,
+        var rows = SqliteDatabase.Execute(connection, null,
             "UPDATE upload_sessions SET committed_offset = $offset, touched_ms = $now, lease_until_ms = $lease WHERE upload_id = $id AND epoch = $epoch AND state = 1",
             ("$offset", committedOffset), ("$now", now.ToUnixTimeMilliseconds()), ("$lease", leaseUntil.ToUnixTimeMilliseconds()),
             ("$id", session.UploadId), ("$epoch", session.Epoch));
@@ -90,7 +90,7 @@ internal sealed class SqliteUploadSessionStore(SqliteDatabase database) : IUploa
     public Task<bool> TryCompleteAsync(UploadSession session, StoredBlob blob, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        var rows = Execute(connection, null,
+        var rows = SqliteDatabase.Execute(connection, null,
             "UPDATE upload_sessions SET state = 2, committed_offset = size_bytes, blob = $blob, touched_ms = $now, lease_until_ms = 0 WHERE upload_id = $id AND epoch = $epoch AND state = 1",
             ("$blob", blob.ToByteArray()), ("$now", now.ToUnixTimeMilliseconds()), ("$id", session.UploadId), ("$epoch", session.Epoch));
         return Task.FromResult(rows == 1);
@@ -99,7 +99,7 @@ internal sealed class SqliteUploadSessionStore(SqliteDatabase database) : IUploa
     public Task ReleaseAsync(UploadSession session, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        Execute(connection, null, "UPDATE upload_sessions SET lease_until_ms = 0 WHERE upload_id = $id AND epoch = $epoch",
+        SqliteDatabase.Execute(connection, null, "UPDATE upload_sessions SET lease_until_ms = 0 WHERE upload_id = $id AND epoch = $epoch",
             ("$id", session.UploadId), ("$epoch", session.Epoch));
         return Task.CompletedTask;
     }
@@ -107,7 +107,7 @@ internal sealed class SqliteUploadSessionStore(SqliteDatabase database) : IUploa
     public Task DiscardAsync(UploadSession session, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        Execute(connection, null, "DELETE FROM upload_sessions WHERE upload_id = $id", ("$id", session.UploadId));
+        SqliteDatabase.Execute(connection, null, "DELETE FROM upload_sessions WHERE upload_id = $id", ("$id", session.UploadId));
         return Task.CompletedTask;
     }
 
@@ -131,7 +131,7 @@ internal sealed class SqliteUploadSessionStore(SqliteDatabase database) : IUploa
     public Task<bool> TryExpireAsync(string uploadId, DateTimeOffset touchedBefore, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        var rows = Execute(connection, null, "DELETE FROM upload_sessions WHERE upload_id = $id AND touched_ms < $before",
+        var rows = SqliteDatabase.Execute(connection, null, "DELETE FROM upload_sessions WHERE upload_id = $id AND touched_ms < $before",
             ("$id", uploadId), ("$before", touchedBefore.ToUnixTimeMilliseconds()));
         return Task.FromResult(rows == 1);
     }
@@ -187,18 +187,5 @@ internal sealed class SqliteUploadSessionStore(SqliteDatabase database) : IUploa
             TouchedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10)),
             Blob: reader.IsDBNull(12) ? null : StoredBlob.Parser.ParseFrom((byte[])reader[12]));
         return (session, reader.GetInt64(11));
-    }
-
-    internal static int Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        return command.ExecuteNonQuery();
     }
 }
