@@ -8,6 +8,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using Grpc.Net.Compression;
 using HdrHistogram;
 
 namespace Edge.LoadTest.Manifests;
@@ -34,6 +35,16 @@ internal static class ManifestScenario
         var seconds = arguments.Int("seconds", 5);
         var rounds = arguments.Int("rounds", 3);
         var redis = arguments.String("redis");
+        var encoding = arguments.String("encoding") ?? "gzip";
+        var compression = encoding switch
+        {
+            // The callers offer gzip and take the compressed answer as bytes, as they take protobuf without parsing it.
+            "gzip" => new List<ICompressionProvider> { new GzipBytes() },
+            // The callers offer gzip and inflate every answer, as Grpc.Net.Client does by default.
+            "gzip-inflate" => null,
+            "identity" => [],
+            _ => throw new ArgumentException($"--encoding must be gzip, gzip-inflate or identity, not '{encoding}'"),
+        };
         var data = Directory.CreateTempSubdirectory("edge-manifest-bench-").FullName;
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var port = UploadGatewayRole.FreePort();
@@ -54,6 +65,7 @@ internal static class ManifestScenario
                 // A receive window that holds a round of answers, so callers wait on the gateway, not on WINDOW_UPDATEs.
                 HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, InitialHttp2StreamWindowSize = 1024 * 1024 },
                 MaxReceiveMessageSize = 16 * 1024 * 1024,
+                CompressionProviders = compression,
             })).ToArray();
             using var closeChannels = new ChannelSet(channels);
             var invokers = channels.Select(c => c.CreateCallInvoker()).ToArray();
@@ -64,14 +76,16 @@ internal static class ManifestScenario
             var manifestRequest = new GetManifestRequest { RouteId = Route }.ToByteArray();
             var healthRequest = new HealthCheckRequest().ToByteArray();
 
-            // The first call fills the cache from the core; check what comes back once, parsed.
-            var first = GetManifestResponse.Parser.ParseFrom(await invoker.AsyncUnaryCall(getManifest, null, new CallOptions(headers), new GetManifestRequest { RouteId = Route }.ToByteArray()));
+            // The first call fills the cache from the core; check what comes back once, parsed, on a channel that inflates.
+            using var checkChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 });
+            var first = GetManifestResponse.Parser.ParseFrom(await checkChannel.CreateCallInvoker().AsyncUnaryCall(getManifest, null, new CallOptions(headers), manifestRequest));
             if (first.Manifest is null || first.Manifest.Stops.Count == 0)
             {
                 throw new InvalidOperationException("GetManifest returned no manifest");
             }
 
             var responseBytes = first.CalculateSize();
+            var wireBytes = (await invoker.AsyncUnaryCall(getManifest, null, new CallOptions(headers), manifestRequest)).Length;
             var notModifiedRequest = new GetManifestRequest { RouteId = Route, KnownVersion = first.Version }.ToByteArray();
 
             // Warm up both paths (JIT, connections), then alternate measured rounds.
@@ -106,6 +120,8 @@ internal static class ManifestScenario
             report.Parameters["rounds"] = $"{rounds} x {seconds} s per method";
             report.Parameters["stops"] = first.Manifest.Stops.Count.ToString(CultureInfo.InvariantCulture);
             report.Parameters["response_bytes"] = responseBytes.ToString(CultureInfo.InvariantCulture);
+            report.Parameters["encoding"] = encoding;
+            report.Parameters["message_bytes_on_the_wire"] = (encoding == "gzip" ? wireBytes : responseBytes).ToString(CultureInfo.InvariantCulture);
             report.Parameters["state"] = redis is null ? "embedded (memory cache)" : "redis (memory + Redis cache)";
             report.Add("GetManifest (cache hit) rate", manifestRate, "requests/s");
             report.AddPercentiles("GetManifest latency", manifestLatencies);
@@ -157,6 +173,17 @@ internal static class ManifestScenario
         }));
         await Task.WhenAll(callers);
         return (calls, stopwatch.Elapsed);
+    }
+
+    /// <summary>Offers gzip and hands the compressed message on as it came.</summary>
+    private sealed class GzipBytes : ICompressionProvider
+    {
+        public string EncodingName => "gzip";
+
+        public Stream CreateCompressionStream(Stream stream, System.IO.Compression.CompressionLevel? compressionLevel)
+            => new System.IO.Compression.GZipStream(stream, compressionLevel ?? System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true);
+
+        public Stream CreateDecompressionStream(Stream stream) => stream;
     }
 
     private sealed class ChannelSet(GrpcChannel[] channels) : IDisposable

@@ -21,7 +21,9 @@ internal sealed class ManifestsService(
     {
         CheckRequest(request.RouteId, request.KnownVersion, context);
         var lookup = await manifests.GetAsync(request.RouteId, context.CancellationToken);
-        return lookup.Entry.ReplyFor(request.KnownVersion, lookup.Stale);
+        var reply = lookup.Entry.ReplyFor(request.KnownVersion, lookup.Stale);
+        context.WriteOptions = reply.WriteOptions;
+        return reply;
     }
 
     public override async Task WatchManifest(WatchManifestRequest request, IServerStreamWriter<ManifestReply> responseStream, ServerCallContext context)
@@ -43,7 +45,9 @@ internal sealed class ManifestsService(
                 var lookup = await manifests.GetAsync(request.RouteId, cancellationToken);
                 if (lookup.Entry.Version > sent)
                 {
-                    await responseStream.WriteAsync(lookup.Entry.ReplyFor(sent, lookup.Stale), cancellationToken);
+                    var reply = lookup.Entry.ReplyFor(sent, lookup.Stale);
+                    responseStream.WriteOptions = reply.WriteOptions;
+                    await responseStream.WriteAsync(reply, cancellationToken);
                     sent = lookup.Entry.Version;
                 }
 

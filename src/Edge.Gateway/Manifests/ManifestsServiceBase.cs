@@ -13,7 +13,7 @@ namespace Edge.Gateway.Manifests;
 internal abstract class ManifestsServiceBase
 {
     private static readonly Marshaller<ManifestReply> ReplyMarshaller = Marshallers.Create(
-        static (reply, context) => context.Complete(reply.Payload),
+        static (reply, context) => reply.WriteTo(context),
         static context => new ManifestReply(context.PayloadAsNewBuffer()));
 
     public static readonly Method<GetManifestRequest, ManifestReply> GetManifestMethod = new(

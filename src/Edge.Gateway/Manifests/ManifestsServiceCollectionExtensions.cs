@@ -1,5 +1,6 @@
 using Edge.Gateway.Hosting;
 using Edge.Gateway.Proofs;
+using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -38,6 +39,24 @@ internal static class ManifestsServiceCollectionExtensions
         services.TryAddSingleton<ManifestFetcher>();
         services.TryAddSingleton<ManifestCache>();
         services.AddHostedService<CoreManifestWatcher>();
+
+        // gzip (the encoding every gRPC client offers) is the gateway's one message encoding; manifest answers use it
+        // whenever the device accepts it, from bytes compressed once per version. Other services answer uncompressed.
+        // gRPC's own defaults (its plain gzip) are in the list by the time this runs; this provider takes gzip's place.
+        services.AddGrpc(grpc =>
+            {
+                var providers = grpc.CompressionProviders;
+                for (var i = providers.Count - 1; i >= 0; i--)
+                {
+                    if (string.Equals(providers[i].EncodingName, "gzip", StringComparison.Ordinal))
+                    {
+                        providers.RemoveAt(i);
+                    }
+                }
+
+                providers.Insert(0, new ManifestGzipProvider());
+            })
+            .AddServiceOptions<ManifestsService>(manifests => manifests.ResponseCompressionAlgorithm = "gzip");
 
         // A plain Add: the manifest rules replace any default registered with TryAdd.
         services.AddSingleton<IProofRules, ManifestProofRules>();

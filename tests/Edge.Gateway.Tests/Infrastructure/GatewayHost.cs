@@ -2,6 +2,7 @@ using Edge.Gateway.Hosting;
 using Edge.Gateway.Security;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Grpc.Net.Compression;
 using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -74,9 +75,9 @@ public sealed class GatewayHost : IAsyncDisposable
     }
 
     /// <summary>A channel to this host that sends the given device's token (none when null).</summary>
-    public GrpcChannel Channel(string? deviceId = "device-1", string[]? routes = null)
+    public GrpcChannel Channel(string? deviceId = "device-1", string[]? routes = null, IList<ICompressionProvider>? compression = null)
     {
-        var channel = TestChannels.Create(Address, deviceId is null ? null : Token(deviceId, routes));
+        var channel = TestChannels.Create(Address, deviceId is null ? null : Token(deviceId, routes), compression);
         _channels.Add(channel);
         return channel;
     }
@@ -102,7 +103,8 @@ public sealed class GatewayHost : IAsyncDisposable
 
 public static class TestChannels
 {
-    public static GrpcChannel Create(Uri address, string? token)
+    /// <param name="compression">The message encodings the client offers; null for Grpc.Net.Client's default (gzip).</param>
+    public static GrpcChannel Create(Uri address, string? token, IList<ICompressionProvider>? compression = null)
     {
         var credentials = CallCredentials.FromInterceptor((_, metadata) =>
         {
@@ -118,6 +120,7 @@ public static class TestChannels
             Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, credentials),
             UnsafeUseInsecureChannelCallCredentials = true,
             MaxReceiveMessageSize = 16 * 1024 * 1024,
+            CompressionProviders = compression,
         });
     }
 }
