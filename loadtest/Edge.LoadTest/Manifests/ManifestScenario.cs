@@ -28,12 +28,17 @@ internal static class ManifestScenario
 
     private static readonly Marshaller<byte[]> RawBytes = Marshallers.Create(bytes => bytes, bytes => bytes);
 
+    /// <summary>Takes an answer by its length only: the measured calls neither parse nor copy what they receive.</summary>
+    private static readonly Marshaller<AnswerSize> AnswerLength = new(
+        static (_, _) => throw new NotSupportedException("requests are bytes"), static context => new AnswerSize(context.PayloadLength));
+
     public static async Task<BenchmarkReport> RunAsync(ScenarioArguments arguments)
     {
         var concurrency = arguments.Int("concurrency", 50);
         var connections = arguments.Int("connections", 1);
         var seconds = arguments.Int("seconds", 5);
         var rounds = arguments.Int("rounds", 3);
+        var warmup = arguments.Int("warmup", 15);
         var redis = arguments.String("redis");
         var encoding = arguments.String("encoding") ?? "gzip";
         var compression = encoding switch
@@ -71,65 +76,72 @@ internal static class ManifestScenario
             var invokers = channels.Select(c => c.CreateCallInvoker()).ToArray();
             var invoker = invokers[0];
 
-            var getManifest = new Method<byte[], byte[]>(MethodType.Unary, "edge.v1.Manifests", "GetManifest", RawBytes, RawBytes);
-            var healthCheck = new Method<byte[], byte[]>(MethodType.Unary, "grpc.health.v1.Health", "Check", RawBytes, RawBytes);
+            var getManifest = new Method<byte[], AnswerSize>(MethodType.Unary, "edge.v1.Manifests", "GetManifest", RawBytes, AnswerLength);
+            var healthCheck = new Method<byte[], AnswerSize>(MethodType.Unary, "grpc.health.v1.Health", "Check", RawBytes, AnswerLength);
+            var getManifestParsed = new Method<byte[], byte[]>(MethodType.Unary, "edge.v1.Manifests", "GetManifest", RawBytes, RawBytes);
             var manifestRequest = new GetManifestRequest { RouteId = Route }.ToByteArray();
             var healthRequest = new HealthCheckRequest().ToByteArray();
 
             // The first call fills the cache from the core; check what comes back once, parsed, on a channel that inflates.
             using var checkChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 });
-            var first = GetManifestResponse.Parser.ParseFrom(await checkChannel.CreateCallInvoker().AsyncUnaryCall(getManifest, null, new CallOptions(headers), manifestRequest));
+            var first = GetManifestResponse.Parser.ParseFrom(await checkChannel.CreateCallInvoker().AsyncUnaryCall(getManifestParsed, null, new CallOptions(headers), manifestRequest));
             if (first.Manifest is null || first.Manifest.Stops.Count == 0)
             {
                 throw new InvalidOperationException("GetManifest returned no manifest");
             }
 
             var responseBytes = first.CalculateSize();
-            var wireBytes = (await invoker.AsyncUnaryCall(getManifest, null, new CallOptions(headers), manifestRequest)).Length;
+            var wireBytes = (await invoker.AsyncUnaryCall(getManifest, null, new CallOptions(headers), manifestRequest)).Bytes;
             var notModifiedRequest = new GetManifestRequest { RouteId = Route, KnownVersion = first.Version }.ToByteArray();
 
             // Warm up both paths (JIT, connections), then alternate measured rounds.
-            await RunAsync(invokers, getManifest, manifestRequest, headers, concurrency, TimeSpan.FromSeconds(2), new LongHistogram(60_000_000L, 3));
-            await RunAsync(invokers, healthCheck, healthRequest, new Metadata(), concurrency, TimeSpan.FromSeconds(2), new LongHistogram(60_000_000L, 3));
-
-            var manifestLatencies = new LongHistogram(60_000_000L, 3);
-            var healthLatencies = new LongHistogram(60_000_000L, 3);
-            var notModifiedLatencies = new LongHistogram(60_000_000L, 3);
-            long manifestCalls = 0, healthCalls = 0, notModifiedCalls = 0;
-            var manifestTime = TimeSpan.Zero;
-            var healthTime = TimeSpan.Zero;
-            var notModifiedTime = TimeSpan.Zero;
-            for (var round = 0; round < rounds; round++)
+            // The warm-up is long enough for tiered compilation to finish on every path measured.
+            for (var i = 0; i < 3; i++)
             {
-                var (calls, elapsed) = await RunAsync(invokers, getManifest, manifestRequest, headers, concurrency, TimeSpan.FromSeconds(seconds), manifestLatencies);
-                manifestCalls += calls;
-                manifestTime += elapsed;
-                (calls, elapsed) = await RunAsync(invokers, healthCheck, healthRequest, new Metadata(), concurrency, TimeSpan.FromSeconds(seconds), healthLatencies);
-                healthCalls += calls;
-                healthTime += elapsed;
-                (calls, elapsed) = await RunAsync(invokers, getManifest, notModifiedRequest, headers, concurrency, TimeSpan.FromSeconds(seconds), notModifiedLatencies);
-                notModifiedCalls += calls;
-                notModifiedTime += elapsed;
+                await RunAsync(invokers, getManifest, manifestRequest, headers, concurrency, TimeSpan.FromSeconds(warmup / 9.0), new LongHistogram(60_000_000L, 3));
+                await RunAsync(invokers, healthCheck, healthRequest, new Metadata(), concurrency, TimeSpan.FromSeconds(warmup / 9.0), new LongHistogram(60_000_000L, 3));
+                await RunAsync(invokers, getManifest, notModifiedRequest, headers, concurrency, TimeSpan.FromSeconds(warmup / 9.0), new LongHistogram(60_000_000L, 3));
             }
 
-            var manifestRate = manifestCalls / manifestTime.TotalSeconds;
-            var healthRate = healthCalls / healthTime.TotalSeconds;
+            var manifest = new Tally(getManifest, manifestRequest, headers);
+            var health = new Tally(healthCheck, healthRequest, new Metadata());
+            var notModified = new Tally(getManifest, notModifiedRequest, headers);
+            for (var round = 0; round < rounds; round++)
+            {
+                foreach (var tally in new[] { manifest, health, notModified })
+                {
+                    var cpuBefore = (Gateway: gateway.TotalProcessorTime, Client: ProcessFigures.CpuTime());
+                    var (calls, elapsed) = await RunAsync(invokers, tally.Method, tally.Request, tally.Headers, concurrency, TimeSpan.FromSeconds(seconds), tally.Latencies);
+                    tally.Calls += calls;
+                    tally.Time += elapsed;
+                    tally.GatewayCpu += gateway.TotalProcessorTime - cpuBefore.Gateway;
+                    tally.ClientCpu += ProcessFigures.CpuTime() - cpuBefore.Client;
+                }
+            }
+
+            var manifestRate = manifest.Rate;
+            var healthRate = health.Rate;
             var report = new BenchmarkReport(Name);
             report.Parameters["concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture);
             report.Parameters["connections"] = connections.ToString(CultureInfo.InvariantCulture);
-            report.Parameters["rounds"] = $"{rounds} x {seconds} s per method";
+            report.Parameters["rounds"] = $"{rounds} x {seconds} s per method after {warmup} s of warm-up";
             report.Parameters["stops"] = first.Manifest.Stops.Count.ToString(CultureInfo.InvariantCulture);
             report.Parameters["response_bytes"] = responseBytes.ToString(CultureInfo.InvariantCulture);
             report.Parameters["encoding"] = encoding;
             report.Parameters["message_bytes_on_the_wire"] = (encoding == "gzip" ? wireBytes : responseBytes).ToString(CultureInfo.InvariantCulture);
             report.Parameters["state"] = redis is null ? "embedded (memory cache)" : "redis (memory + Redis cache)";
             report.Add("GetManifest (cache hit) rate", manifestRate, "requests/s");
-            report.AddPercentiles("GetManifest latency", manifestLatencies);
+            report.AddPercentiles("GetManifest latency", manifest.Latencies);
             report.Add("Health/Check rate", healthRate, "requests/s");
-            report.AddPercentiles("Health/Check latency", healthLatencies);
+            report.AddPercentiles("Health/Check latency", health.Latencies);
             report.Add("GetManifest rate / Health/Check rate", 100 * manifestRate / healthRate, "%");
-            report.Add("GetManifest not-modified rate", notModifiedCalls / notModifiedTime.TotalSeconds, "requests/s");
-            report.AddPercentiles("GetManifest not-modified latency", notModifiedLatencies);
+            report.Add("GetManifest not-modified rate", notModified.Rate, "requests/s");
+            report.AddPercentiles("GetManifest not-modified latency", notModified.Latencies);
+            foreach (var (name, tally) in new[] { ("GetManifest", manifest), ("Health/Check", health), ("GetManifest not-modified", notModified) })
+            {
+                report.Add($"{name} gateway CPU per call", tally.GatewayCpu.TotalMicroseconds / tally.Calls, "us");
+                report.Add($"{name} client CPU per call", tally.ClientCpu.TotalMicroseconds / tally.Calls, "us");
+            }
             await gateway.StandardInput.WriteLineAsync("quit");
             await gateway.WaitForExitAsync();
             return report;
@@ -147,7 +159,7 @@ internal static class ManifestScenario
 
     /// <summary><paramref name="concurrency"/> callers, each calling back to back for <paramref name="duration"/>.</summary>
     private static async Task<(long Calls, TimeSpan Elapsed)> RunAsync(
-        CallInvoker[] invokers, Method<byte[], byte[]> method, byte[] request, Metadata headers, int concurrency, TimeSpan duration, LongHistogram latencies)
+        CallInvoker[] invokers, Method<byte[], AnswerSize> method, byte[] request, Metadata headers, int concurrency, TimeSpan duration, LongHistogram latencies)
     {
         long calls = 0;
         var stopwatch = Stopwatch.StartNew();
@@ -173,6 +185,30 @@ internal static class ManifestScenario
         }));
         await Task.WhenAll(callers);
         return (calls, stopwatch.Elapsed);
+    }
+
+    private sealed record AnswerSize(int Bytes);
+
+    /// <summary>One measured method: what is sent, and the calls, time, CPU and latencies summed over its rounds.</summary>
+    private sealed class Tally(Method<byte[], AnswerSize> method, byte[] request, Metadata headers)
+    {
+        public Method<byte[], AnswerSize> Method => method;
+
+        public byte[] Request => request;
+
+        public Metadata Headers => headers;
+
+        public LongHistogram Latencies { get; } = new(60_000_000L, 3);
+
+        public long Calls { get; set; }
+
+        public TimeSpan Time { get; set; }
+
+        public TimeSpan GatewayCpu { get; set; }
+
+        public TimeSpan ClientCpu { get; set; }
+
+        public double Rate => Calls / Time.TotalSeconds;
     }
 
     /// <summary>Offers gzip and hands the compressed message on as it came.</summary>

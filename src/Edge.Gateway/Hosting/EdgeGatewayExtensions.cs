@@ -12,6 +12,7 @@ using Edge.Gateway.Storage.Sqlite;
 using Edge.Gateway.Uploads;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 using StackExchange.Redis;
 
@@ -41,7 +42,13 @@ public static class EdgeGatewayExtensions
             grpc.EnableDetailedErrors = builder.Environment.IsDevelopment();
         });
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck<StateHealthCheck>("state");
+        services.AddGrpcHealthChecks(health => health.UseHealthChecksCache = true).AddCheck<StateHealthCheck>("state");
+        services.Configure<HealthCheckPublisherOptions>(publisher =>
+        {
+            publisher.Delay = TimeSpan.Zero;
+            publisher.Period = edge.HealthProbePeriod;
+        });
+        services.AddHostedService<InitialHealthProbe>();
         services.AddEdgeDeviceAuthentication();
 
         services.AddEdgeCore(builder.Configuration);

@@ -21,6 +21,13 @@ public sealed class EdgeOptions
     /// <summary>Prefix of every Redis key the gateway writes. Default: <c>edge:</c>.</summary>
     public string RedisKeyPrefix { get; set; } = "edge:";
 
+    /// <summary>
+    /// How often the state store is probed for grpc.health.v1. <c>Check</c> and <c>Watch</c> answer from the latest
+    /// probe, so a storm of health checks never reaches Redis or the SQLite file, and a dead store shows as
+    /// NOT_SERVING within this period. Default: 2 seconds.
+    /// </summary>
+    public TimeSpan HealthProbePeriod { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>True when a Redis connection string is configured.</summary>
     public bool UsesRedis => !string.IsNullOrWhiteSpace(Redis);
 }

@@ -44,7 +44,7 @@ internal sealed class ManifestReply(byte[] payload)
         }
 
         using var output = new MemoryStream(Payload.Length / 3);
-        using (var gzip = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true))
+        using (var gzip = new GZipStream(output, CompressionLevel.SmallestSize, leaveOpen: true))
         {
             gzip.Write(Payload);
         }

@@ -31,7 +31,7 @@ public sealed class ManifestCompressionTests(RedisServer redis)
         Assert.Equal(plain, answer);
         Assert.Equal(plain, again);
         Assert.Equal(120, answer.Manifest.Stops.Count);
-        // The gzip bytes made once per version (Optimal), not a fresh compression per call (Fastest, larger).
+        // The gzip bytes made once per version (smallest size), not a fresh compression per call (fastest, larger).
         Assert.Equal(2 * ManifestReply.From(plain).Gzip().Length, gzip.CompressedBytesRead);
         Assert.InRange(gzip.CompressedBytesRead, 1, plain.CalculateSize());
     }
