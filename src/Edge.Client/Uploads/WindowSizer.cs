@@ -1,8 +1,8 @@
 namespace Edge.Client.Uploads;
 
 /// <summary>
-/// How many bytes may be sent ahead of the gateway's acknowledgements: what the link delivers in a round trip, plus two
-/// chunks, within the configured maximum. One chunk because the gateway acknowledges whole chunks (a chunk's bytes stay
+/// How many bytes may be sent ahead of the gateway's acknowledgements: what the link delivers in a round trip, rounded
+/// up to whole chunks, plus two chunks, within the configured maximum. One chunk because the gateway acknowledges whole chunks (a chunk's bytes stay
 /// unacknowledged until its last byte is in); one more to keep the link busy while a lost segment holds acknowledgements
 /// back for about a round trip. Fewer would idle the link; more only queues bytes below the SDK (socket buffers, the
 /// radio's queue), and those are lost when the link is cut. Shared by all uploads of a client: it describes the link.
@@ -91,9 +91,11 @@ internal sealed class WindowSizer(int max, TimeProvider time)
                 return Math.Max(max, floor);
             }
 
+            // In whole chunks: a window that ends inside a chunk admits one chunk less, and a link that carries less
+            // than a chunk per round trip still needs a whole one on the way.
             var rate = _rates.Max(r => r.BytesPerSecond);
-            var needed = (long)(rate * _minRoundTrip.TotalSeconds) + floor;
-            return Math.Max(floor, Math.Min(max, needed));
+            var inFlight = (long)Math.Ceiling(rate * _minRoundTrip.TotalSeconds / chunkSize) * chunkSize;
+            return Math.Max(floor, Math.Min(max, inFlight + floor));
         }
     }
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Edge.Client.UnitTests.Uploads;
 
-/// <summary>The unacknowledged window follows the link: delivery rate times round trip, plus two chunks.</summary>
+/// <summary>The unacknowledged window follows the link: delivery rate times round trip in whole chunks, plus two chunks.</summary>
 public sealed class WindowSizerTests
 {
     private const int Chunk = 64 * 1024;
@@ -20,15 +20,17 @@ public sealed class WindowSizerTests
     }
 
     [Fact]
-    public void Window_SlowLink_IsDeliveryRateTimesRoundTripPlusTwoChunks()
+    public void Window_SlowLink_IsDeliveryRateTimesRoundTripInWholeChunksPlusTwoChunks()
     {
         var sizer = new WindowSizer(Maximum, _time);
         sizer.OnRoundTrip(TimeSpan.FromMilliseconds(400));
 
-        // A chunk acknowledged every 500 ms: 131,072 B/s.
+        // A chunk acknowledged every 500 ms: 131,072 B/s, 52,429 B per round trip: one whole chunk.
         AcknowledgeEvery(sizer, TimeSpan.FromMilliseconds(500), count: 10);
 
-        Assert.Equal((131_072 * 4 / 10) + (2 * Chunk), sizer.Window(Chunk));
+        Assert.Equal(3 * Chunk, sizer.Window(Chunk));
+        // With 16 KiB chunks the same link needs four of them on the way, plus two.
+        Assert.Equal(6 * 16 * 1024, sizer.Window(16 * 1024));
     }
 
     [Fact]
@@ -58,15 +60,15 @@ public sealed class WindowSizerTests
     }
 
     [Fact]
-    public void Window_VerySlowLink_IsAtLeastTwoChunks()
+    public void Window_VerySlowLink_KeepsOneChunkOnTheWay()
     {
         var sizer = new WindowSizer(Maximum, _time);
         sizer.OnRoundTrip(TimeSpan.FromMilliseconds(400));
 
         AcknowledgeEvery(sizer, TimeSpan.FromSeconds(20), count: 5);
 
-        Assert.Equal(2 * Chunk + (Chunk / 20 * 4 / 10), sizer.Window(Chunk));
-        Assert.True(sizer.Window(Chunk) >= 2 * Chunk);
+        // 3,277 B/s: less than a chunk per round trip, still one whole chunk on the way.
+        Assert.Equal(3 * Chunk, sizer.Window(Chunk));
     }
 
     [Fact]
