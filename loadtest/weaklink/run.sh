@@ -6,6 +6,7 @@
 #
 #   sudo loadtest/weaklink/run.sh                 # all three cases
 #   CASES="no-cuts" sudo loadtest/weaklink/run.sh
+#   REPEAT=3 sudo loadtest/weaklink/run.sh        # each case 3 times, median ratio per case
 #
 # Link (env, weaklink.sh's names): 1 Mbit/s each way, 200 ms one-way delay each way, 5 % loss on the uplink.
 set -euo pipefail
@@ -17,9 +18,11 @@ export DOWN_RATE=${DOWN_RATE-1mbit} DOWN_DELAY_MS=${DOWN_DELAY_MS-200} DOWN_LOSS
 export WEAKLINK_DESCRIPTION="up ${UP_RATE} ${UP_DELAY_MS} ms ${UP_LOSS_PCT}% loss; down ${DOWN_RATE} ${DOWN_DELAY_MS} ms ${DOWN_LOSS_PCT}% loss"
 CASES=${CASES:-"no-cuts cut-reset cut-half-open"}
 CUT_EVERY=${CUT_EVERY:-10s}
+REPEAT=${REPEAT:-1}
 PHOTO_BYTES=${PHOTO_BYTES:-3000000}
 PORT=5080 SINK_PORT=5081 SERVER=192.0.2.2
 
+[[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || { echo "REPEAT must be a positive whole number" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "run as root (network namespaces, tc, iptables)" >&2; exit 1; }
 for tool in ip tc iptables socat gcc ethtool; do
   command -v $tool >/dev/null || { echo "missing $tool: apt-get install -y iproute2 iptables libnetfilter-queue-dev ethtool iputils-ping socat gcc" >&2; exit 1; }
@@ -67,10 +70,18 @@ for case in $CASES; do
     cut-half-open) extra=(--cut-every "$CUT_EVERY" --cut-mode half-open) ;;
     *) echo "unknown case $case" >&2; exit 2 ;;
   esac
-  echo "== $case"
-  ip netns exec wl-cli dotnet "$FLEET_DLL" weaklink-upload --gateway "http://$SERVER:$PORT" --sink "$SERVER:$SINK_PORT" \
-    --signing-key "$KEY" --photo-bytes "$PHOTO_BYTES" --case "$case" "${extra[@]}" | tee "$WORK/$case.out"
-  grep -E "^\[$case\] (plain TCP|SDK upload)" "$WORK/$case.out" >>"$SUMMARY"
+  for run in $(seq 1 "$REPEAT"); do
+    echo "== $case (run $run of $REPEAT)"
+    ip netns exec wl-cli dotnet "$FLEET_DLL" weaklink-upload --gateway "http://$SERVER:$PORT" --sink "$SERVER:$SINK_PORT" \
+      --signing-key "$KEY" --photo-bytes "$PHOTO_BYTES" --case "$case" "${extra[@]}" | tee "$WORK/$case.$run.out"
+    grep -E "^\[$case\] (plain TCP|SDK upload)" "$WORK/$case.$run.out" >>"$SUMMARY"
+  done
+  if [ "$REPEAT" -gt 1 ]; then
+    # The median of the runs' ratios (the lower middle one for an even count).
+    ratios=$(grep -hE "^\[$case\] SDK upload" "$WORK/$case".*.out | sed -E 's/.*ratio ([0-9.]+).*/\1/' | sort -n)
+    median=$(echo "$ratios" | sed -n "$(( (REPEAT + 1) / 2 ))p")
+    echo "[$case] median ratio of $REPEAT runs: $median (all: $(echo $ratios))" >>"$SUMMARY"
+  fi
 done
 
 echo

@@ -26,6 +26,7 @@ public sealed class EdgeClient : IAsyncDisposable
     private readonly GatewayConnection _connection;
     private readonly OutboxStore _outbox;
     private readonly ChunkSizer _sizer;
+    private readonly WindowSizer _windows;
     private readonly PhotoUploader _uploader;
     private readonly ScanDispatcher _scans;
     private readonly ProofDispatcher _proofs;
@@ -50,7 +51,8 @@ public sealed class EdgeClient : IAsyncDisposable
         _outbox = new OutboxStore(options.OutboxDirectory!);
         _connection = new GatewayConnection(options);
         _sizer = new ChunkSizer(options.MinChunkBytes, options.InitialChunkBytes, options.MaxChunkBytes);
-        _uploader = new PhotoUploader(_connection, _sizer, options, _outbox.InstallationId);
+        _windows = new WindowSizer(options.MaxUnacknowledgedBytes, options.TimeProvider);
+        _uploader = new PhotoUploader(_connection, _sizer, _windows, options, _outbox.InstallationId);
         _scans = new ScanDispatcher(_connection, _outbox, options, OnScanRejected, _outboxChanged.Set);
         _proofs = new ProofDispatcher(_connection, _outbox, _uploader, options, OnReceipt, _outboxChanged.Set);
         _manifests = new ManifestCache(_connection, _outbox, options);
@@ -274,6 +276,7 @@ public sealed class EdgeClient : IAsyncDisposable
     public void NotifyNetworkChanged()
     {
         _sizer.Reset();
+        _windows.Reset();
         _connection.Reset();
     }
 

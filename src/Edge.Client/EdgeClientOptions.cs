@@ -30,9 +30,10 @@ public sealed class EdgeClientOptions
 
     /// <summary>
     /// Most bytes sent but not yet acknowledged as durable by the gateway; the sender waits for an acknowledgement
-    /// beyond it, so a cut link never has more than this on the way. At least two chunks are always allowed. It must
-    /// cover the link's bandwidth-delay product plus the gateway's acknowledgement delay, or the link idles (128 KiB
-    /// cost 10 % on a 1 Mbit/s, 400 ms round-trip link); beyond that it only adds bytes lost at a cut.
+    /// beyond it, so a cut link never has more than this on the way. Within it the SDK keeps what the link needs: the
+    /// delivery rate it measures from acknowledgements times the shortest round trip, in whole chunks, plus two chunks
+    /// (three 64 KiB chunks on a 1 Mbit/s, 400 ms round-trip link); more only queues bytes that a cut loses. Until it
+    /// has measured, and on fast links, this maximum applies. At least two chunks are always allowed.
     /// Default: 262144 (256 KiB).
     /// </summary>
     public int MaxUnacknowledgedBytes { get; set; } = 256 * 1024;

@@ -13,7 +13,7 @@ namespace Edge.Client.Uploads;
 /// Drives <c>edge.v1.Uploads</c> as docs/protocol.md describes: asks whether the gateway has the photo, then streams
 /// it in CRC32C-checked chunks, resuming from the gateway's committed offset after every failure a retry can fix.
 /// </summary>
-internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer sizer, EdgeClientOptions options, string installationId)
+internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer sizer, WindowSizer windows, EdgeClientOptions options, string installationId)
 {
     /// <summary>
     /// The least pause before a resume. A gateway that saw the old stream break saves the bytes it received but had not
@@ -26,11 +26,18 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
     // parallel one upload's progress can spare another a backoff: harmless, the link was carrying bytes.
     private int _progressed;
 
+    // The largest chunk the gateway said it takes, from its last started answer.
+    private int _gatewayMaxChunk = int.MaxValue;
+
     public async Task<UploadedPhoto> UploadAsync(PhotoFile photo, IProgress<UploadProgress>? progress, int maxAttempts, CancellationToken cancellationToken)
     {
         var backoff = new Backoff(options.InitialBackoff, options.MaxBackoff);
         var uploadId = UploadId(photo.Sha256, fresh: false);
         var checkedMissing = false;
+
+        // Where the next stream starts sending, before the gateway's started answer says where it really continues:
+        // the last offset the gateway acknowledged to this device.
+        long resumeFrom = 0;
         var restartedAfterDataLoss = false;
         var renamed = false;
         for (var attempt = 1; ; attempt++)
@@ -39,16 +46,30 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
             {
                 if (!checkedMissing)
                 {
-                    if (!await IsMissingAsync(photo.Sha256, cancellationToken).ConfigureAwait(false))
+                    // Both questions in one round trip: is the photo needed, and how much of it does the gateway hold
+                    // (an earlier run of the app may have sent part of it).
+                    var missing = IsMissingAsync(photo.Sha256, cancellationToken);
+                    var committed = CommittedOffsetAsync(uploadId, cancellationToken);
+                    await Task.WhenAll(missing, committed).ConfigureAwait(false);
+                    if (!await missing.ConfigureAwait(false))
                     {
                         progress?.Report(new UploadProgress(photo.Size, photo.Size, attempt));
                         return new UploadedPhoto { Sha256 = photo.Sha256, AlreadyStored = true };
                     }
 
+                    resumeFrom = await committed.ConfigureAwait(false);
                     checkedMissing = true;
                 }
 
-                return await StreamAsync(photo, uploadId, attempt, progress, cancellationToken).ConfigureAwait(false);
+                var window = new SendWindow(resumeFrom, windows, options.TimeProvider);
+                try
+                {
+                    return await StreamAsync(photo, uploadId, window, attempt, progress, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    resumeFrom = window.AcknowledgedOffset;
+                }
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.DataLoss && !restartedAfterDataLoss)
             {
@@ -57,12 +78,14 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
                 restartedAfterDataLoss = true;
                 photo = await PhotoFile.ReadAsync(photo.Path, cancellationToken).ConfigureAwait(false);
                 uploadId = UploadId(photo.Sha256, fresh: false);
+                resumeFrom = 0;
             }
             catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition or StatusCode.NotFound && !renamed)
             {
                 // The id was taken for another object, or expired under us: a fresh id starts clean.
                 renamed = true;
                 uploadId = UploadId(photo.Sha256, fresh: true);
+                resumeFrom = 0;
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
             {
@@ -106,12 +129,33 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
         return response.MissingSha256.Contains(sha256);
     }
 
+    private async Task<long> CommittedOffsetAsync(string uploadId, CancellationToken cancellationToken)
+    {
+        var client = new V1.Uploads.UploadsClient(connection.Channel);
+        try
+        {
+            var response = await client.QueryUploadAsync(new QueryUploadRequest { UploadId = uploadId },
+                deadline: Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return response.State == QueryUploadResponse.Types.State.InProgress ? response.CommittedOffset : 0;
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.Unimplemented)
+        {
+            // A new upload (or a gateway that cannot say): the stream's started answer says where to continue.
+            return 0;
+        }
+    }
+
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private DateTime Deadline() => DateTime.UtcNow + options.AttemptTimeout;
 
-    /// <summary>One stream: start (or resume), then chunks within the unacknowledged window until the completion.</summary>
-    private async Task<UploadedPhoto> StreamAsync(PhotoFile photo, string uploadId, int attempt, IProgress<UploadProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// One stream: the start, and chunks from the window's offset at once, without waiting for the gateway's started
+    /// answer (a round trip on a cellular link); the answer then moves the window to where the gateway continues.
+    /// Chunks stay within the unacknowledged window until the completion.
+    /// </summary>
+    private async Task<UploadedPhoto> StreamAsync(PhotoFile photo, string uploadId, SendWindow window, int attempt, IProgress<UploadProgress>? progress,
+        CancellationToken cancellationToken)
     {
         var client = new V1.Uploads.UploadsClient(connection.Channel);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -121,24 +165,10 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
             Start = new UploadStart { UploadId = uploadId, Sha256 = photo.Sha256, SizeBytes = photo.Size, ContentType = photo.ContentType },
         }, stop.Token).ConfigureAwait(false);
 
-        if (!await call.ResponseStream.MoveNext(stop.Token).ConfigureAwait(false) || call.ResponseStream.Current.Started is not { } started)
-        {
-            throw new RpcException(new Status(StatusCode.Unavailable, "The upload stream ended before the gateway answered the start."));
-        }
-
-        if (started.BlobExists)
-        {
-            progress?.Report(new UploadProgress(photo.Size, photo.Size, attempt));
-            return ToUploadedPhoto(started.Blob, alreadyStored: true);
-        }
-
-        var window = new SendWindow(started.CommittedOffset, options.MaxUnacknowledgedBytes, options.TimeProvider);
-        progress?.Report(new UploadProgress(started.CommittedOffset, photo.Size, attempt));
-        var maxChunk = started.MaxChunkBytes > 0 ? started.MaxChunkBytes : int.MaxValue;
-        var responses = ReadResponsesAsync(call.ResponseStream, window, photo.Size, attempt, progress, stop.Token);
+        var responses = ReadResponsesAsync(call.ResponseStream, window, options.TimeProvider.GetTimestamp(), photo.Size, attempt, progress, stop.Token);
         try
         {
-            await SendChunksAsync(call.RequestStream, photo, window, maxChunk, responses, stop.Token).ConfigureAwait(false);
+            await SendChunksAsync(call.RequestStream, photo, window, responses, stop.Token).ConfigureAwait(false);
         }
         catch (Exception) when (!responses.IsCompletedSuccessfully)
         {
@@ -147,27 +177,28 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
             await responses.ConfigureAwait(false);
             throw;
         }
+        catch (Exception) when (responses.IsCompletedSuccessfully)
+        {
+            // The gateway answered before we were done writing (the blob was there already): its answer stands.
+        }
 
-        return ToUploadedPhoto(await responses.ConfigureAwait(false), alreadyStored: false);
+        var (blob, alreadyStored) = await responses.ConfigureAwait(false);
+        return ToUploadedPhoto(blob, alreadyStored);
     }
 
-    private async Task SendChunksAsync(IClientStreamWriter<UploadRequest> requests, PhotoFile photo, SendWindow window, int maxChunk, Task responses, CancellationToken cancellationToken)
+    private async Task SendChunksAsync(IClientStreamWriter<UploadRequest> requests, PhotoFile photo, SendWindow window, Task responses, CancellationToken cancellationToken)
     {
         using var file = File.OpenHandle(photo.Path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(maxChunk, options.MaxChunkBytes));
+        var buffer = ArrayPool<byte>.Shared.Rent(options.MaxChunkBytes);
         try
         {
-            while (true)
+            while (!responses.IsCompleted)
             {
-                var chunkSize = Math.Min(Math.Min(maxChunk, options.MaxChunkBytes), sizer.Current);
-                var (offset, wait) = window.NextChunk(photo.Size, chunkSize);
+                var chunkSize = Math.Min(Math.Min(Volatile.Read(ref _gatewayMaxChunk), options.MaxChunkBytes), sizer.Current);
+                var (offset, length, wait) = window.NextChunk(photo.Size, chunkSize);
                 if (wait is not null)
                 {
-                    if (await Task.WhenAny(wait, responses).ConfigureAwait(false) == responses)
-                    {
-                        break;
-                    }
-
+                    await Task.WhenAny(wait, responses).ConfigureAwait(false);
                     continue;
                 }
 
@@ -176,7 +207,6 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
                     break;
                 }
 
-                var length = (int)Math.Min(chunkSize, photo.Size - offset);
                 var read = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, length), offset, cancellationToken).ConfigureAwait(false);
                 if (read != length)
                 {
@@ -196,44 +226,75 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        await requests.CompleteAsync().ConfigureAwait(false);
+        if (!responses.IsCompleted)
+        {
+            await requests.CompleteAsync().ConfigureAwait(false);
+        }
     }
 
-    private async Task<StoredBlob> ReadResponsesAsync(IAsyncStreamReader<UploadResponse> responses, SendWindow window, long size, int attempt,
-        IProgress<UploadProgress>? progress, CancellationToken cancellationToken)
+    private async Task<(StoredBlob Blob, bool AlreadyStored)> ReadResponsesAsync(IAsyncStreamReader<UploadResponse> responses, SendWindow window,
+        long startSentAt, long size, int attempt, IProgress<UploadProgress>? progress, CancellationToken cancellationToken)
     {
-        StoredBlob? blob = null;
-        while (await responses.MoveNext(cancellationToken).ConfigureAwait(false))
+        try
         {
-            var response = responses.Current;
-            switch (response.KindCase)
+            if (!await responses.MoveNext(cancellationToken).ConfigureAwait(false) || responses.Current.Started is not { } started)
             {
-                case UploadResponse.KindOneofCase.Ack:
-                    Volatile.Write(ref _progressed, 1);
-                    if (window.Acknowledged(response.Ack.CommittedOffset) is { } latency)
-                    {
-                        sizer.OnAcknowledged(latency);
-                    }
-
-                    progress?.Report(new UploadProgress(response.Ack.CommittedOffset, size, attempt));
-                    break;
-                case UploadResponse.KindOneofCase.Rejected:
-                    if (window.Rejected(response.Rejected))
-                    {
-                        sizer.OnFailure();
-                    }
-
-                    break;
-                case UploadResponse.KindOneofCase.Completed:
-                    blob = response.Completed.Blob;
-                    window.Complete();
-                    progress?.Report(new UploadProgress(size, size, attempt));
-                    break;
+                throw new RpcException(new Status(StatusCode.Unavailable, "The upload stream ended before the gateway answered the start."));
             }
-        }
 
-        window.Complete();
-        return blob ?? throw new RpcException(new Status(StatusCode.Unavailable, "The upload stream ended before the upload completed."));
+            if (started.BlobExists)
+            {
+                progress?.Report(new UploadProgress(size, size, attempt));
+                return (started.Blob, true);
+            }
+
+            windows.OnRoundTrip(options.TimeProvider.GetElapsedTime(startSentAt));
+            if (started.MaxChunkBytes > 0)
+            {
+                Volatile.Write(ref _gatewayMaxChunk, started.MaxChunkBytes);
+            }
+
+            window.Started(started.CommittedOffset);
+            progress?.Report(new UploadProgress(started.CommittedOffset, size, attempt));
+
+            StoredBlob? blob = null;
+            while (await responses.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
+                var response = responses.Current;
+                switch (response.KindCase)
+                {
+                    case UploadResponse.KindOneofCase.Ack:
+                        Volatile.Write(ref _progressed, 1);
+                        var (bytes, latency) = window.Acknowledged(response.Ack.CommittedOffset);
+                        if (latency is { } sample)
+                        {
+                            sizer.OnAcknowledged(sample);
+                        }
+
+                        windows.OnAcknowledged(bytes, latency);
+                        progress?.Report(new UploadProgress(response.Ack.CommittedOffset, size, attempt));
+                        break;
+                    case UploadResponse.KindOneofCase.Rejected:
+                        if (window.Rejected(response.Rejected))
+                        {
+                            sizer.OnFailure();
+                        }
+
+                        break;
+                    case UploadResponse.KindOneofCase.Completed:
+                        blob = response.Completed.Blob;
+                        window.Complete();
+                        progress?.Report(new UploadProgress(size, size, attempt));
+                        break;
+                }
+            }
+
+            return (blob ?? throw new RpcException(new Status(StatusCode.Unavailable, "The upload stream ended before the upload completed.")), false);
+        }
+        finally
+        {
+            window.Complete();
+        }
     }
 
     private static UploadedPhoto ToUploadedPhoto(StoredBlob blob, bool alreadyStored) => new()

@@ -5,38 +5,69 @@ namespace Edge.Client.Uploads;
 
 /// <summary>
 /// What one upload stream has sent and what the gateway has made durable. The sender stays within a bounded number of
-/// unacknowledged bytes, so a link that dies takes little with it; a refused chunk rewinds the sender to where the
-/// gateway expects the next byte.
+/// unacknowledged bytes (<see cref="WindowSizer"/>), so a link that dies takes little with it; a refused chunk rewinds
+/// the sender to where the gateway expects the next byte. A stream starts sending from the last offset the device saw
+/// acknowledged before the gateway's started answer arrives; the answer then moves it to the gateway's offset.
 /// </summary>
-internal sealed class SendWindow(long committed, int maxUnacknowledged, TimeProvider time)
+internal sealed class SendWindow(long acknowledged, WindowSizer sizer, TimeProvider time)
 {
+    /// <summary>
+    /// What goes out before the started answer: about a new connection's first congestion window (10 segments), which
+    /// the link carries in the round trip the answer takes anyway. If the gateway turns out to hold these bytes already
+    /// (it kept more of the cut stream than it had acknowledged), little link time was spent on them; more would delay
+    /// the bytes it does need.
+    /// </summary>
+    public const int BeforeStartedBytes = 16 * 1024;
+
     private readonly Lock _gate = new();
     private readonly AsyncSignal _changed = new();
     private readonly Queue<(long End, long SentAt)> _sent = new();
-    private long _next = committed;
-    private long _acknowledged = committed;
+    private long _next = acknowledged;
+    private long _acknowledged = acknowledged;
     private long _rewoundTo = -1;
+    private bool _started;
     private bool _complete;
 
+    /// <summary>The highest offset the gateway has acknowledged (or answered the start with) so far.</summary>
+    public long AcknowledgedOffset
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _acknowledged;
+            }
+        }
+    }
+
     /// <summary>
-    /// The offset of the next chunk to send, or a task to wait on before asking again, or -1 when the stream is done.
+    /// The offset and length of the next chunk to send, or a task to wait on before asking again, or offset -1 when the
+    /// stream is done. Before the started answer only one chunk of at most <see cref="BeforeStartedBytes"/> goes out.
     /// </summary>
-    public (long Offset, Task? Wait) NextChunk(long size, int chunkSize)
+    public (long Offset, int Length, Task? Wait) NextChunk(long size, int chunkSize)
     {
         lock (_gate)
         {
             if (_complete)
             {
-                return (-1, null);
+                return (-1, 0, null);
             }
 
-            var allowed = Math.Max(maxUnacknowledged, 2L * chunkSize);
-            if (_next >= size || (_next > _acknowledged && _next + chunkSize - _acknowledged > allowed))
+            if (!_started)
             {
-                return (0, _changed.WaitAsync());
+                if (_next > _acknowledged || _next >= size)
+                {
+                    return (0, 0, _changed.WaitAsync());
+                }
+
+                chunkSize = Math.Min(chunkSize, BeforeStartedBytes);
+            }
+            else if (_next >= size || (_next > _acknowledged && _next + chunkSize - _acknowledged > sizer.Window(chunkSize)))
+            {
+                return (0, 0, _changed.WaitAsync());
             }
 
-            return (_next, null);
+            return (_next, (int)Math.Min(chunkSize, size - _next), null);
         }
     }
 
@@ -49,20 +80,42 @@ internal sealed class SendWindow(long committed, int maxUnacknowledged, TimeProv
         }
     }
 
-    /// <summary>Moves the acknowledged mark; returns how long the newest acknowledged chunk took, if one was.</summary>
-    public TimeSpan? Acknowledged(long offset)
+    /// <summary>
+    /// The gateway's answer to the start: where it continues from. Chunks already sent below it are taken (or dropped)
+    /// by the gateway; the sender skips to it. An offset below what this stream assumed (the gateway lost the upload, or
+    /// a new upload began) rewinds the sender, and the refusals of chunks already on their way are then ignored.
+    /// </summary>
+    public void Started(long committed)
     {
         lock (_gate)
         {
-            _acknowledged = Math.Max(_acknowledged, offset);
-            long? sentAt = null;
-            while (_sent.TryPeek(out var chunk) && chunk.End <= _acknowledged)
+            _started = true;
+            if (committed < _acknowledged)
             {
-                sentAt = _sent.Dequeue().SentAt;
+                _rewoundTo = committed;
+                _acknowledged = committed;
+                _next = committed;
+                _sent.Clear();
+            }
+            else
+            {
+                Advance(committed);
+                _next = Math.Max(_next, committed);
             }
 
             _changed.Set();
-            return sentAt is { } at ? time.GetElapsedTime(at) : null;
+        }
+    }
+
+    /// <summary>Moves the acknowledged mark; returns the newly acknowledged bytes and how long the newest acknowledged chunk took.</summary>
+    public (long Bytes, TimeSpan? Latency) Acknowledged(long offset)
+    {
+        lock (_gate)
+        {
+            var before = _acknowledged;
+            var latency = Advance(offset);
+            _changed.Set();
+            return (_acknowledged - before, latency);
         }
     }
 
@@ -94,5 +147,17 @@ internal sealed class SendWindow(long committed, int maxUnacknowledged, TimeProv
             _complete = true;
             _changed.Set();
         }
+    }
+
+    private TimeSpan? Advance(long offset)
+    {
+        _acknowledged = Math.Max(_acknowledged, offset);
+        long? sentAt = null;
+        while (_sent.TryPeek(out var chunk) && chunk.End <= _acknowledged)
+        {
+            sentAt = _sent.Dequeue().SentAt;
+        }
+
+        return sentAt is { } at ? time.GetElapsedTime(at) : null;
     }
 }

@@ -15,6 +15,7 @@ internal sealed partial class EdgeMetrics
     private readonly Counter<long> _uploadsFailed;
     private readonly Counter<long> _uploadBytes;
     private readonly Counter<long> _chunksRefused;
+    private readonly Counter<long> _uploadBytesAlreadyHeld;
     private readonly Counter<long> _dedupeHits;
     private readonly Histogram<double> _syncDuration;
     private long _stagingBytes;
@@ -38,6 +39,8 @@ internal sealed partial class EdgeMetrics
         _uploadsFailed = meter.CreateCounter<long>("edge.upload.failed", "{upload}", "Upload streams refused or ended with an error, by status code.");
         _uploadBytes = meter.CreateCounter<long>("edge.upload.bytes", "By", "Chunk bytes accepted.");
         _chunksRefused = meter.CreateCounter<long>("edge.upload.chunks_refused", "{chunk}", "Chunks refused, by reason.");
+        _uploadBytesAlreadyHeld = meter.CreateCounter<long>("edge.upload.bytes_already_held", "By",
+            "Chunk bytes received again that the gateway already held (sent by a resume that did not wait for the start answer).");
         _dedupeHits = meter.CreateCounter<long>("edge.upload.dedupe_hits", "{upload}", "Uploads answered at once because the blob already existed.");
         _syncDuration = meter.CreateHistogram<double>("edge.upload.sync.duration", "s", "Time to make received chunks durable (fsync and commit).");
         _scans = meter.CreateCounter<long>("edge.scans.recorded", "{event}", "Scan events answered, by outcome (accepted, duplicate, rejected).");
@@ -81,6 +84,8 @@ internal sealed partial class EdgeMetrics
     public void UploadFailed(Grpc.Core.StatusCode code) => _uploadsFailed.Add(1, new KeyValuePair<string, object?>("rpc.grpc.status_code", code.ToString()));
 
     public void BytesReceived(long bytes) => _uploadBytes.Add(bytes);
+
+    public void BytesAlreadyHeld(long bytes) => _uploadBytesAlreadyHeld.Add(bytes);
 
     public void ChunkRefused(string reason) => _chunksRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

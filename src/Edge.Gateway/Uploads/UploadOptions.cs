@@ -12,8 +12,11 @@ public sealed class UploadOptions
     [Range(1, long.MaxValue)]
     public long MaxObjectBytes { get; set; } = 32L * 1024 * 1024;
 
-    /// <summary>Largest chunk accepted, in bytes. Default: 1 MiB.</summary>
-    [Range(1024, 4 * 1024 * 1024)]
+    /// <summary>
+    /// Largest chunk accepted, in bytes. At least 64 KiB: clients may send chunks of that size before the gateway has
+    /// told them its maximum (docs/protocol.md, resuming without waiting). Default: 1 MiB.
+    /// </summary>
+    [Range(64 * 1024, 4 * 1024 * 1024)]
     public int MaxChunkBytes { get; set; } = 1024 * 1024;
 
     /// <summary>

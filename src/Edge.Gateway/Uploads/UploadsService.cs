@@ -341,7 +341,9 @@ internal sealed partial class UploadsService(
                     EdgeErrors.InvalidArgument("chunk.data", $"{data.Length} bytes exceeds the maximum chunk of {_options.MaxChunkBytes}");
                 }
 
-                if (chunk.Offset != _received)
+                // A chunk may start before the next expected byte (a client that resumes without waiting for the
+                // started answer sends from the last offset it saw acknowledged), never after it: bytes are kept in order.
+                if (chunk.Offset > _received || chunk.Offset < 0)
                 {
                     await RefuseAsync(ChunkRejected.Types.Reason.WrongOffset, chunk.Offset,
                         $"chunk starts at {chunk.Offset}; send from {_received}", token);
@@ -353,6 +355,7 @@ internal sealed partial class UploadsService(
                     EdgeErrors.InvalidArgument("chunk.data", $"chunk ends at {chunk.Offset + data.Length}, past the declared size {session.SizeBytes}");
                 }
 
+                // The whole chunk is checked, also the part the gateway already holds: a CRC32C covers the chunk as sent.
                 if (Crc32C.Compute(data) != chunk.Crc32C)
                 {
                     await RefuseAsync(ChunkRejected.Types.Reason.Crc32CMismatch, chunk.Offset,
@@ -360,7 +363,27 @@ internal sealed partial class UploadsService(
                     continue;
                 }
 
-                RandomAccess.Write(segment.SafeFileHandle, data, chunk.Offset - segmentStart);
+                if (chunk.Offset < _received)
+                {
+                    var held = (int)Math.Min(data.Length, _received - chunk.Offset);
+                    owner._metrics.BytesAlreadyHeld(held);
+                    if (held == data.Length)
+                    {
+                        // Nothing new: say how far the gateway is (once durable; bytes not yet synced are acknowledged
+                        // by the next sync).
+                        if (chunk.Offset + data.Length <= _committed)
+                        {
+                            await responses.WriteAsync(new UploadResponse { Ack = new ChunkAck { CommittedOffset = _committed } }, token);
+                        }
+
+                        continue;
+                    }
+
+                    // Only the bytes past what the gateway holds are kept; the held ones are never overwritten.
+                    data = data[held..];
+                }
+
+                RandomAccess.Write(segment.SafeFileHandle, data, _received - segmentStart);
                 _hash.AppendData(data);
                 _received += data.Length;
                 owner._metrics.BytesReceived(data.Length);

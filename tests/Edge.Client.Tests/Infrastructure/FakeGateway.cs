@@ -82,6 +82,15 @@ public sealed class FakeState
     /// <summary>Answer the first completed upload with DATA_LOSS.</summary>
     public bool DataLossOnce { get; set; }
 
+    /// <summary>
+    /// Answer an upload's start only once its first chunk has arrived: a client that waits for the answer before it
+    /// sends a chunk never gets one.
+    /// </summary>
+    public bool HoldStartedUntilChunk { get; set; }
+
+    /// <summary>At the next upload start, forget the bytes staged for it (an upload that expired): it continues from 0.</summary>
+    public bool ForgetStagedOnce { get; set; }
+
     /// <summary>RecordScans calls to fail with UNAVAILABLE before one succeeds.</summary>
     public int ScanFailures { get; set; }
 
@@ -190,12 +199,26 @@ internal sealed class FakeUploads(FakeState state) : Edge.V1.Uploads.UploadsBase
             return;
         }
 
-        var staged = Staged.GetOrAdd(start.UploadId, _ => new MemoryStream());
-        await responseStream.WriteAsync(new UploadResponse { Started = new UploadStarted { CommittedOffset = staged.Length, MaxChunkBytes = 1 << 20 } });
-        while (staged.Length < start.SizeBytes && await requestStream.MoveNext())
+        if (state.ForgetStagedOnce)
         {
+            state.ForgetStagedOnce = false;
+            Staged.TryRemove(start.UploadId, out _);
+        }
+
+        var staged = Staged.GetOrAdd(start.UploadId, _ => new MemoryStream());
+        var pending = false;
+        if (state.HoldStartedUntilChunk)
+        {
+            pending = await requestStream.MoveNext();
+            state.Record("chunk-before-started:" + (pending ? requestStream.Current.Chunk.Offset : -1));
+        }
+
+        await responseStream.WriteAsync(new UploadResponse { Started = new UploadStarted { CommittedOffset = staged.Length, MaxChunkBytes = 1 << 20 } });
+        while (staged.Length < start.SizeBytes && (pending || await requestStream.MoveNext()))
+        {
+            pending = false;
             var chunk = requestStream.Current.Chunk;
-            if (chunk.Offset != staged.Length || chunk.Offset == state.CorruptChunkAt)
+            if (chunk.Offset > staged.Length || chunk.Offset == state.CorruptChunkAt)
             {
                 var reason = chunk.Offset == state.CorruptChunkAt ? ChunkRejected.Types.Reason.Crc32CMismatch : ChunkRejected.Types.Reason.WrongOffset;
                 if (reason == ChunkRejected.Types.Reason.Crc32CMismatch)
@@ -207,7 +230,9 @@ internal sealed class FakeUploads(FakeState state) : Edge.V1.Uploads.UploadsBase
                 continue;
             }
 
-            chunk.Data.WriteTo(staged);
+            // As docs/protocol.md says: of a chunk that starts below what is held, only the new bytes are kept.
+            var held = (int)Math.Min(chunk.Data.Length, staged.Length - chunk.Offset);
+            staged.Write(chunk.Data.Span[held..]);
             await responseStream.WriteAsync(new UploadResponse { Ack = new ChunkAck { CommittedOffset = staged.Length } });
         }
 

@@ -217,6 +217,113 @@ public abstract class UploadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Upload_ResumeSendingFromAnOlderOffsetBeforeStarted_KeepsOnlyNewBytes()
+    {
+        var (host, client, data) = await PartlyCommittedAsync("overlap-1", 400_000, 200_000, seed: 21);
+
+        // The resume does not wait for the started answer: chunks from the last offset it saw acknowledged (100,000)
+        // follow the start at once. The first lies wholly below what the gateway holds, the second straddles it.
+        using var call = client.Upload();
+        await call.RequestStream.WriteAsync(Start("overlap-1", data));
+        await call.RequestStream.WriteAsync(Chunk(data, 100_000, 50_000));
+        await call.RequestStream.WriteAsync(Chunk(data, 150_000, 100_000));
+        await call.RequestStream.WriteAsync(Chunk(data, 250_000, 150_000));
+        var responses = await ReadToEndAsync(call);
+
+        Assert.Equal(200_000, responses[0].Started.CommittedOffset);
+        // The chunk with nothing new is acknowledged with what the gateway holds, not refused.
+        Assert.Equal(200_000, responses[1].Ack.CommittedOffset);
+        Assert.DoesNotContain(responses, r => r.Rejected is not null);
+        AssertCompletedWith(host, responses, data);
+    }
+
+    [Fact]
+    public async Task Upload_OverlappingChunkDifferingInHeldBytes_NeverOverwritesThem()
+    {
+        var (host, client, data) = await PartlyCommittedAsync("overlap-2", 300_000, 100_000, seed: 22);
+
+        // A chunk over [50,000, 150,000) whose first half differs from the bytes the gateway holds, with a CRC32C that
+        // matches what it carries: the held bytes stay as they are, the new half is kept.
+        var altered = (byte[])data.Clone();
+        altered.AsSpan(50_000, 50_000).Fill(0xAB);
+        using var call = client.Upload();
+        await call.RequestStream.WriteAsync(Start("overlap-2", data));
+        await call.RequestStream.WriteAsync(Chunk(altered, 50_000, 100_000));
+        await call.RequestStream.WriteAsync(Chunk(data, 150_000, 150_000));
+        var responses = await ReadToEndAsync(call);
+
+        AssertCompletedWith(host, responses, data);
+    }
+
+    [Fact]
+    public async Task Upload_OverlappingChunkWithBadCrc_IsRefusedAndKeepsNothing()
+    {
+        var (host, client, data) = await PartlyCommittedAsync("overlap-3", 300_000, 100_000, seed: 23);
+
+        // Corrupted only in the part the gateway already holds: the CRC32C covers the whole chunk, so it is refused.
+        var corrupt = Chunk(data, 50_000, 100_000);
+        var bytes = corrupt.Chunk.Data.ToByteArray();
+        bytes[10] ^= 0x01;
+        corrupt.Chunk.Data = Google.Protobuf.ByteString.CopyFrom(bytes);
+        using var call = client.Upload();
+        await call.RequestStream.WriteAsync(Start("overlap-3", data));
+        Assert.True(await call.ResponseStream.MoveNext());
+        await call.RequestStream.WriteAsync(corrupt);
+        Assert.True(await call.ResponseStream.MoveNext());
+        var rejected = call.ResponseStream.Current.Rejected;
+        await call.RequestStream.WriteAsync(Chunk(data, 100_000, 200_000));
+        var responses = await ReadToEndAsync(call);
+
+        Assert.Equal(ChunkRejected.Types.Reason.Crc32CMismatch, rejected.Reason);
+        Assert.Equal(100_000, rejected.ExpectedOffset);
+        AssertCompletedWith(host, responses, data);
+    }
+
+    /// <summary>A gateway holding the first <paramref name="committed"/> bytes of an upload, made durable by one stream that then ended.</summary>
+    private async Task<(GatewayHost Host, V1.Uploads.UploadsClient Client, byte[] Data)> PartlyCommittedAsync(string uploadId, int size, int committed, int seed)
+    {
+        var host = await StartAsync();
+        var client = Client(host);
+        var data = RandomBytes(size, seed);
+        await CommitAsync(client, uploadId, data, committed);
+        return (host, client, data);
+    }
+
+    private static void AssertCompletedWith(GatewayHost host, List<UploadResponse> responses, byte[] data)
+    {
+        var completed = responses[^1].Completed;
+        Assert.NotNull(completed);
+        Assert.Equal(data, StoredBytes(host, completed.Blob.StoredSha256));
+    }
+
+    /// <summary>One stream that makes the first <paramref name="length"/> bytes durable, then ends.</summary>
+    private static async Task CommitAsync(V1.Uploads.UploadsClient client, string uploadId, byte[] data, int length)
+    {
+        using var call = client.Upload();
+        await call.RequestStream.WriteAsync(Start(uploadId, data));
+        Assert.True(await call.ResponseStream.MoveNext());
+        await call.RequestStream.WriteAsync(Chunk(data, 0, length));
+        Assert.True(await call.ResponseStream.MoveNext());
+        Assert.Equal(length, call.ResponseStream.Current.Ack.CommittedOffset);
+        await call.RequestStream.CompleteAsync();
+        while (await call.ResponseStream.MoveNext())
+        {
+        }
+    }
+
+    private static async Task<List<UploadResponse>> ReadToEndAsync(AsyncDuplexStreamingCall<UploadRequest, UploadResponse> call)
+    {
+        await call.RequestStream.CompleteAsync();
+        var responses = new List<UploadResponse>();
+        while (await call.ResponseStream.MoveNext())
+        {
+            responses.Add(call.ResponseStream.Current);
+        }
+
+        return responses;
+    }
+
+    [Fact]
     public async Task Upload_WrongFinalDigest_EndsDataLossAndDiscardsTheBytes()
     {
         var host = await StartAsync();

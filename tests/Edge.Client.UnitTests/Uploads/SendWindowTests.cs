@@ -1,0 +1,103 @@
+using Edge.Client.Uploads;
+using Edge.V1;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Edge.Client.UnitTests.Uploads;
+
+/// <summary>What one upload stream sends before and after the gateway's started answer.</summary>
+public sealed class SendWindowTests
+{
+    private const int Chunk = 64 * 1024;
+    private const long Size = 3_000_000;
+
+    private static SendWindow Window(long acknowledged)
+    {
+        var time = new FakeTimeProvider();
+        return new SendWindow(acknowledged, new WindowSizer(256 * 1024, time), time);
+    }
+
+    /// <summary>A new stream's window, after the one chunk it sends before the started answer.</summary>
+    private static SendWindow WindowWithChunkSentBeforeStarted(long acknowledged)
+    {
+        var window = Window(acknowledged);
+        var (offset, length, _) = window.NextChunk(Size, Chunk);
+        window.Sent(offset, length);
+        return window;
+    }
+
+    [Fact]
+    public void NextChunk_BeforeStarted_OneShortChunkFromTheAcknowledgedOffset()
+    {
+        var window = Window(acknowledged: 655_360);
+
+        var (offset, length, wait) = window.NextChunk(Size, Chunk);
+        window.Sent(offset, length);
+        var second = window.NextChunk(Size, Chunk);
+
+        Assert.Null(wait);
+        Assert.Equal(655_360, offset);
+        Assert.Equal(SendWindow.BeforeStartedBytes, length);
+        Assert.NotNull(second.Wait);
+        Assert.False(second.Wait.IsCompleted);
+    }
+
+    [Fact]
+    public void Started_PastWhatWasSent_ContinuesFromTheGatewaysOffset()
+    {
+        var window = WindowWithChunkSentBeforeStarted(acknowledged: 655_360);
+
+        window.Started(720_896);
+        var next = window.NextChunk(Size, Chunk);
+
+        Assert.Equal(720_896, next.Offset);
+        Assert.Equal(Chunk, next.Length);
+        Assert.Equal(720_896, window.AcknowledgedOffset);
+    }
+
+    [Fact]
+    public void Started_WithinWhatWasSent_ContinuesAfterIt()
+    {
+        var window = WindowWithChunkSentBeforeStarted(acknowledged: 655_360);
+
+        // The gateway held less than the chunk sent before the answer: it keeps that chunk's new bytes.
+        window.Started(660_000);
+
+        Assert.Equal(655_360 + SendWindow.BeforeStartedBytes, window.NextChunk(Size, Chunk).Offset);
+    }
+
+    [Fact]
+    public void Started_BelowTheAssumedOffset_RewindsAndIgnoresRefusalsOfChunksAlreadySent()
+    {
+        var window = WindowWithChunkSentBeforeStarted(acknowledged: 655_360);
+
+        // The gateway lost the upload: it starts from 0 and refuses the chunk that was on its way.
+        window.Started(0);
+        var refusedInFlight = window.Rejected(new ChunkRejected
+        {
+            Reason = ChunkRejected.Types.Reason.WrongOffset, Offset = 655_360, ExpectedOffset = 0,
+        });
+        var next = window.NextChunk(Size, Chunk);
+
+        Assert.False(refusedInFlight);
+        Assert.Equal(0, next.Offset);
+        Assert.Equal(0, window.AcknowledgedOffset);
+    }
+
+    [Fact]
+    public void NextChunk_AfterStarted_StaysWithinTheWindow()
+    {
+        var window = Window(acknowledged: 0);
+        window.Started(0);
+        var sent = new List<long>();
+        while (window.NextChunk(Size, Chunk) is { Wait: null } next)
+        {
+            window.Sent(next.Offset, next.Length);
+            sent.Add(next.Offset);
+        }
+
+        // Nothing measured yet: the configured maximum, 256 KiB, four chunks.
+        Assert.Equal([0, Chunk, 2 * Chunk, 3 * Chunk], sent);
+        window.Acknowledged(Chunk);
+        Assert.Equal(4 * Chunk, window.NextChunk(Size, Chunk).Offset);
+    }
+}
