@@ -38,6 +38,7 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
         // Where the next stream starts sending, before the gateway's started answer says where it really continues:
         // the last offset the gateway acknowledged to this device.
         long resumeFrom = 0;
+        var sendBeforeStarted = true;
         var restartedAfterDataLoss = false;
         var renamed = false;
         for (var attempt = 1; ; attempt++)
@@ -61,7 +62,7 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
                     checkedMissing = true;
                 }
 
-                var window = new SendWindow(resumeFrom, windows, options.TimeProvider);
+                var window = new SendWindow(resumeFrom, windows, options.TimeProvider, sendBeforeStarted);
                 try
                 {
                     return await StreamAsync(photo, uploadId, window, attempt, progress, cancellationToken).ConfigureAwait(false);
@@ -69,6 +70,7 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
                 finally
                 {
                     resumeFrom = window.AcknowledgedOffset;
+                    sendBeforeStarted = window.NothingOutstanding;
                 }
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.DataLoss && !restartedAfterDataLoss)
@@ -79,6 +81,7 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
                 photo = await PhotoFile.ReadAsync(photo.Path, cancellationToken).ConfigureAwait(false);
                 uploadId = UploadId(photo.Sha256, fresh: false);
                 resumeFrom = 0;
+                sendBeforeStarted = true;
             }
             catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition or StatusCode.NotFound && !renamed)
             {
@@ -86,6 +89,7 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
                 renamed = true;
                 uploadId = UploadId(photo.Sha256, fresh: true);
                 resumeFrom = 0;
+                sendBeforeStarted = true;
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
             {

@@ -42,6 +42,40 @@ public sealed class SendWindowTests
     }
 
     [Fact]
+    public void NextChunk_AfterACutWithBytesUnacknowledged_WaitsForTheStartedAnswer()
+    {
+        var time = new FakeTimeProvider();
+        var cut = new SendWindow(0, new WindowSizer(256 * 1024, time), time);
+        cut.Started(0);
+        var (offset, length, _) = cut.NextChunk(Size, Chunk);
+        cut.Sent(offset, length);
+        cut.Sent(offset + length, length);
+        cut.Acknowledged(length);
+        var outstandingAtCut = cut.NothingOutstanding;
+
+        var next = new SendWindow(cut.AcknowledgedOffset, new WindowSizer(256 * 1024, time), time, sendBeforeStarted: outstandingAtCut);
+        var before = next.NextChunk(Size, Chunk);
+        next.Started(2 * Chunk);
+        var after = next.NextChunk(Size, Chunk);
+
+        Assert.False(outstandingAtCut);
+        Assert.NotNull(before.Wait);
+        Assert.Null(after.Wait);
+        Assert.Equal(2 * Chunk, after.Offset);
+    }
+
+    [Fact]
+    public void NothingOutstanding_WhenEverySentByteIsAcknowledged()
+    {
+        var window = WindowWithChunkSentBeforeStarted(acknowledged: 0);
+        var outstanding = window.NothingOutstanding;
+        window.Acknowledged(SendWindow.BeforeStartedBytes);
+
+        Assert.False(outstanding);
+        Assert.True(window.NothingOutstanding);
+    }
+
+    [Fact]
     public void Started_PastWhatWasSent_ContinuesFromTheGatewaysOffset()
     {
         var window = WindowWithChunkSentBeforeStarted(acknowledged: 655_360);
