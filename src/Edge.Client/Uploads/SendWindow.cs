@@ -22,9 +22,8 @@ internal sealed class SendWindow(long acknowledged, WindowSizer sizer, TimeProvi
 {
     /// <summary>
     /// What goes out before the started answer: about a new connection's first congestion window (10 segments), which
-    /// the link carries in the round trip the answer takes anyway. If the gateway turns out to hold these bytes already
-    /// (it kept more of the cut stream than it had acknowledged), little link time was spent on them; more would delay
-    /// the bytes it does need.
+    /// the link carries in the round trip the answer takes anyway. More would gain nothing before the answer, and be
+    /// wasted if the answer moves the stream elsewhere (the gateway lost the upload and starts it again).
     /// </summary>
     public const int BeforeStartedBytes = 16 * 1024;
 

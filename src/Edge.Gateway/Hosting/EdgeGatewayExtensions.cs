@@ -45,7 +45,8 @@ public static class EdgeGatewayExtensions
         services.AddGrpcHealthChecks(health => health.UseHealthChecksCache = true).AddCheck<StateHealthCheck>("state");
         services.Configure<HealthCheckPublisherOptions>(publisher =>
         {
-            publisher.Delay = TimeSpan.Zero;
+            // The first probe runs before the gateway listens (InitialHealthProbe); the periodic ones follow it.
+            publisher.Delay = edge.HealthProbePeriod;
             publisher.Period = edge.HealthProbePeriod;
         });
         services.AddHostedService<InitialHealthProbe>();
