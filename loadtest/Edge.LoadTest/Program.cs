@@ -40,7 +40,24 @@ internal static class LoadTestProgram
             return 2;
         }
 
-        var options = ScenarioArguments.Parse(args[1..]);
+        if (args[0] is "-h" or "--help" or "help" || args.Contains("--help"))
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
+
+        ScenarioArguments options;
+        try
+        {
+            options = ScenarioArguments.Parse(args[1..]);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
         BenchmarkReport report;
         switch (args[0])
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Edge.Gateway.Security;
 using Edge.LoadTest.Uploads;
 using Edge.V1;
@@ -117,8 +118,16 @@ internal static class ManifestScenario
             {
                 foreach (var tally in new[] { manifest, health, notModified })
                 {
+                    await gateway.StandardInput.WriteLineAsync("mark");
+                    await gateway.StandardOutput.ReadLineAsync();
                     var cpuBefore = (Gateway: gateway.TotalProcessorTime, Client: ProcessFigures.CpuTime());
                     var (calls, elapsed) = await RunAsync(invokers, tally.Method, tally.Request, tally.Headers, concurrency, TimeSpan.FromSeconds(seconds), tally.Latencies);
+                    await gateway.StandardInput.WriteLineAsync("report");
+                    using (var figures = JsonDocument.Parse(await gateway.StandardOutput.ReadLineAsync() ?? "{}"))
+                    {
+                        tally.GatewayAllocated += figures.RootElement.GetProperty("allocated_bytes").GetInt64();
+                    }
+
                     tally.Calls += calls;
                     tally.Time += elapsed;
                     tally.GatewayCpu += gateway.TotalProcessorTime - cpuBefore.Gateway;
@@ -148,6 +157,7 @@ internal static class ManifestScenario
             {
                 report.Add($"{name} gateway CPU per call", tally.GatewayCpu.TotalMicroseconds / tally.Calls, "us");
                 report.Add($"{name} client CPU per call", tally.ClientCpu.TotalMicroseconds / tally.Calls, "us");
+                report.Add($"{name} gateway allocations per call", (double)tally.GatewayAllocated / tally.Calls, "bytes");
             }
             await gateway.StandardInput.WriteLineAsync("quit");
             await gateway.WaitForExitAsync();
@@ -214,6 +224,8 @@ internal static class ManifestScenario
         public TimeSpan GatewayCpu { get; set; }
 
         public TimeSpan ClientCpu { get; set; }
+
+        public long GatewayAllocated { get; set; }
 
         public double Rate => Calls / Time.TotalSeconds;
     }

@@ -70,7 +70,9 @@ internal static class UploadGatewayRole
         await app.StartAsync();
         Console.WriteLine("ready");
 
-        using var largeAllocations = new LargeAllocationListener();
+        // Counting large-object allocations listens to the runtime's GC events (one per ~100 KB allocated), which costs
+        // the gateway CPU in proportion to what it allocates: only the runners that report it turn it on.
+        using var largeAllocations = arguments.String("count-large-allocations") == "true" ? new LargeAllocationListener() : null;
         long syncs = 0;
         using var meters = new System.Diagnostics.Metrics.MeterListener();
         meters.InstrumentPublished = (instrument, listener) =>
@@ -92,7 +94,7 @@ internal static class UploadGatewayRole
             {
                 case "mark":
                     allocatedAtMark = GC.GetTotalAllocatedBytes(precise: true);
-                    largeAtMark = largeAllocations.LargeBytes;
+                    largeAtMark = largeAllocations?.LargeBytes ?? 0;
                     syncsAtMark = Interlocked.Read(ref syncs);
                     cpuAtMark = ProcessFigures.CpuTime();
                     Console.WriteLine("marked");
@@ -101,7 +103,7 @@ internal static class UploadGatewayRole
                     Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, long>
                     {
                         ["allocated_bytes"] = GC.GetTotalAllocatedBytes(precise: true) - allocatedAtMark,
-                        ["large_object_heap_bytes"] = largeAllocations.LargeBytes - largeAtMark,
+                        ["large_object_heap_bytes"] = largeAllocations is null ? -1 : largeAllocations.LargeBytes - largeAtMark,
                         ["peak_rss_bytes"] = ProcessFigures.PeakResidentBytes(),
                         ["gen2_collections"] = GC.CollectionCount(2),
                         ["syncs"] = Interlocked.Read(ref syncs) - syncsAtMark,
