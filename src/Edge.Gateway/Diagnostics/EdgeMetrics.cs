@@ -63,6 +63,7 @@ internal sealed partial class EdgeMetrics
             "Circuit breaker towards the core: 0 closed, 1 half-open, 2 open.");
         meter.CreateObservableGauge("edge.staging.bytes", () => Volatile.Read(ref _stagingBytes), "By", "Declared bytes of unfinished uploads.");
         CreateManifestInstruments(meter);
+        CreatePhotoInstruments(meter);
     }
 
     public void UploadStarted(bool resumed, bool tookOver)

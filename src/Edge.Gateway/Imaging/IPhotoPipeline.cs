@@ -31,8 +31,27 @@ internal sealed record PhotoSource(string Path, long SizeBytes, string Sha256, s
 /// <param name="ThumbnailPath">A JPEG thumbnail, or null when none was made.</param>
 internal sealed record ProcessedPhoto(string StoredPath, string ContentType, PhotoReport? Report, string? ThumbnailPath);
 
+/// <summary>Why a photo was refused (the <c>reason</c> of <c>edge.photo.rejected</c>).</summary>
+internal enum PhotoRejection
+{
+    /// <summary>The file holds none of the accepted formats (JPEG, PNG, HEIC).</summary>
+    UnsupportedFormat,
+
+    /// <summary>The file is larger than the byte limit.</summary>
+    TooManyBytes,
+
+    /// <summary>The header (or the decoder) names more pixels than allowed: a decompression bomb or an oversized photo.</summary>
+    TooManyPixels,
+
+    /// <summary>The file does not decode: truncated, corrupted or malformed.</summary>
+    Damaged,
+}
+
 /// <summary>The upload is not an acceptable photo. The message is shown to the driver.</summary>
-internal sealed class PhotoRejectedException(string message) : Exception(message);
+internal sealed class PhotoRejectedException(PhotoRejection reason, string message) : Exception(message)
+{
+    public PhotoRejection Reason { get; } = reason;
+}
 
 /// <summary>The photo workers are saturated; the client should retry after <see cref="RetryAfter"/>.</summary>
 internal sealed class PhotoPipelineBusyException(TimeSpan retryAfter)

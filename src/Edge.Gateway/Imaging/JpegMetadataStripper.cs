@@ -289,5 +289,5 @@ internal static class JpegMetadataStripper
         output.Write(segment);
     }
 
-    private static PhotoRejectedException Damaged() => new(PhotoMessages.Damaged);
+    private static PhotoRejectedException Damaged() => new(PhotoRejection.Damaged, PhotoMessages.Damaged);
 }

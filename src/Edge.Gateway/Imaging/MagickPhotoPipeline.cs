@@ -81,18 +81,18 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
         var length = RandomAccess.GetLength(file);
         if (length > _options.MaxBytes)
         {
-            throw new PhotoRejectedException(PhotoMessages.TooManyBytes(length, _options.MaxBytes));
+            throw new PhotoRejectedException(PhotoRejection.TooManyBytes, PhotoMessages.TooManyBytes(length, _options.MaxBytes));
         }
 
-        var header = PhotoHeader.Read(file) ?? throw new PhotoRejectedException(PhotoMessages.UnsupportedFormat);
+        var header = PhotoHeader.Read(file) ?? throw new PhotoRejectedException(PhotoRejection.UnsupportedFormat, PhotoMessages.UnsupportedFormat);
         if (header.Width <= 0 || header.Height <= 0)
         {
-            throw new PhotoRejectedException(PhotoMessages.Damaged);
+            throw new PhotoRejectedException(PhotoRejection.Damaged, PhotoMessages.Damaged);
         }
 
         if (header.Width > _options.MaxSide || header.Height > _options.MaxSide || header.Width * header.Height > _options.MaxPixels)
         {
-            throw new PhotoRejectedException(PhotoMessages.TooManyPixels(header.Width, header.Height, _options.MaxSide, _options.MaxPixels));
+            throw new PhotoRejectedException(PhotoRejection.TooManyPixels, PhotoMessages.TooManyPixels(header.Width, header.Height, _options.MaxSide, _options.MaxPixels));
         }
 
         return header;
@@ -121,12 +121,12 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
         catch (MagickResourceLimitErrorException ex)
         {
             ImagingLog.DecoderRefused(_logger, source.Sha256, header.Format, ex.Message);
-            throw new PhotoRejectedException(PhotoMessages.TooManyPixels(header.Width, header.Height, _options.MaxSide, _options.MaxPixels));
+            throw new PhotoRejectedException(PhotoRejection.TooManyPixels, PhotoMessages.TooManyPixels(header.Width, header.Height, _options.MaxSide, _options.MaxPixels));
         }
         catch (MagickErrorException ex)
         {
             ImagingLog.DecoderRefused(_logger, source.Sha256, header.Format, ex.Message);
-            throw new PhotoRejectedException(PhotoMessages.Damaged);
+            throw new PhotoRejectedException(PhotoRejection.Damaged, PhotoMessages.Damaged);
         }
     }
 

@@ -471,6 +471,7 @@ internal sealed partial class UploadsService(
             {
                 var assembled = owner._staging.Assemble(session with { CommittedOffset = session.SizeBytes }, work);
                 ProcessedPhoto processed;
+                var handedOver = owner._timeProvider.GetTimestamp();
                 try
                 {
                     processed = await owner._photos.ProcessAsync(
@@ -478,6 +479,7 @@ internal sealed partial class UploadsService(
                 }
                 catch (PhotoRejectedException e)
                 {
+                    owner._metrics.PhotoRejected(e.Reason, owner._timeProvider.GetElapsedTime(handedOver));
                     UploadLog.PhotoRejected(owner._logger, session.UploadId, e.Message);
                     await DiscardAsync();
                     EdgeErrors.InvalidArgument(e.Message);
@@ -486,8 +488,14 @@ internal sealed partial class UploadsService(
                 catch (PhotoPipelineBusyException e)
                 {
                     // The bytes stay staged and committed: the retry goes straight to this step.
+                    owner._metrics.PhotoBusy();
                     EdgeErrors.ResourceExhausted(e.Message, e.RetryAfter);
                     throw;
+                }
+
+                if (processed.Report is { } photo)
+                {
+                    owner._metrics.PhotoProcessed(photo, owner._timeProvider.GetElapsedTime(handedOver));
                 }
 
                 var blob = Store(processed, assembled);

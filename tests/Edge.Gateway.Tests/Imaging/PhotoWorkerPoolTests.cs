@@ -61,7 +61,7 @@ public sealed class PhotoWorkerPoolTests
     {
         using var pool = new PhotoWorkerPool(1, 0, TimeSpan.FromSeconds(1));
 
-        var ex = await Assert.ThrowsAsync<PhotoRejectedException>(() => pool.RunAsync<int>(_ => throw new PhotoRejectedException("no"), CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<PhotoRejectedException>(() => pool.RunAsync<int>(_ => throw new PhotoRejectedException(PhotoRejection.Damaged, "no"), CancellationToken.None));
 
         Assert.Equal("no", ex.Message);
     }

@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Imaging;
 using Edge.Gateway.Storage;
 using Edge.Gateway.Tests.Imaging;
@@ -5,6 +7,7 @@ using Edge.Gateway.Tests.Infrastructure;
 using Edge.V1;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using static Edge.Gateway.Tests.Infrastructure.TestUploader;
 
 namespace Edge.Gateway.Tests.Uploads;
@@ -29,6 +32,17 @@ public sealed class PhotoUploadTests : IAsyncLifetime
         var host = await GatewayHost.StartAsync(services: services);
         _hosts.Add(host);
         return host;
+    }
+
+    /// <summary>A gateway whose real photo pipeline answers busy to the first photo only.</summary>
+    private Task<GatewayHost> StartBusyOnceAsync()
+    {
+        var busyOnce = new BusyOncePipeline();
+        return StartAsync(s => s.AddSingleton<IPhotoPipeline>(sp =>
+        {
+            busyOnce.Inner = ActivatorUtilities.CreateInstance<MagickPhotoPipeline>(sp);
+            return busyOnce;
+        }));
     }
 
     private static V1.Uploads.UploadsClient Client(GatewayHost host, string device = "device-1") => new(host.Channel(device));
@@ -110,12 +124,7 @@ public sealed class PhotoUploadTests : IAsyncLifetime
     [Fact]
     public async Task Upload_WhilePhotoWorkersAreBusy_IsResourceExhaustedAndTheRetrySendsNoBytesAgain()
     {
-        var busyOnce = new BusyOncePipeline();
-        var host = await StartAsync(s => s.AddSingleton<IPhotoPipeline>(sp =>
-        {
-            busyOnce.Inner = ActivatorUtilities.CreateInstance<MagickPhotoPipeline>(sp);
-            return busyOnce;
-        }));
+        var host = await StartBusyOnceAsync();
         var photo = TestPhotos.PhoneJpeg(800, 600);
         var client = Client(host);
 
@@ -126,6 +135,42 @@ public sealed class PhotoUploadTests : IAsyncLifetime
         Assert.NotNull(error.GetRpcStatus()!.GetDetail<Google.Rpc.RetryInfo>());
         Assert.Equal(photo.Length, retry.Started.CommittedOffset);
         Assert.NotNull(retry.Completed);
+    }
+
+    [Fact]
+    public async Task Metrics_CountPhotosProcessedByVerdict_RejectedByReason_AndTurnedAwayBusy()
+    {
+        var host = await StartBusyOnceAsync();
+        var meters = host.Services.GetRequiredService<IMeterFactory>();
+        using var processed = new MetricCollector<long>(meters, EdgeMetrics.MeterName, "edge.photo.processed");
+        using var rejected = new MetricCollector<long>(meters, EdgeMetrics.MeterName, "edge.photo.rejected");
+        using var busy = new MetricCollector<long>(meters, EdgeMetrics.MeterName, "edge.photo.busy");
+        using var duration = new MetricCollector<double>(meters, EdgeMetrics.MeterName, "edge.photo.duration");
+        var client = Client(host);
+        var photo = TestPhotos.PhoneJpeg(800, 600);
+        byte[] truncated = [.. photo.AsSpan(0, photo.Length / 2), 0xFF, 0xD9];
+        var notAnImage = new byte[50_000];
+        new Random(7).NextBytes(notAnImage);
+
+        await Assert.ThrowsAsync<RpcException>(() => UploadAsync(client, "metrics-busy", photo));
+        await UploadAsync(client, "metrics-busy", photo);
+        foreach (var (id, bytes) in new[] { ("metrics-truncated", truncated), ("metrics-bomb", PhotoHeaderTests.JpegBomb()), ("metrics-random", notAnImage) })
+        {
+            await Assert.ThrowsAsync<RpcException>(() => UploadAsync(client, id, bytes));
+        }
+
+        var done = Assert.Single(processed.GetMeasurementSnapshot());
+        Assert.Equal(1, done.Value);
+        Assert.Equal("jpeg", done.Tags["format"]);
+        Assert.Equal("ok", done.Tags["verdict"]);
+        Assert.Equal(1, busy.GetMeasurementSnapshot().Sum(m => m.Value));
+        Assert.Equal(
+            ["damaged", "too_many_pixels", "unsupported_format"],
+            rejected.GetMeasurementSnapshot().Select(m => (string)m.Tags["reason"]!).Order());
+        var durations = duration.GetMeasurementSnapshot();
+        Assert.Equal(4, durations.Count);
+        Assert.Equal(3, durations.Count(m => (string?)m.Tags["outcome"] == "rejected"));
+        Assert.All(durations, m => Assert.True(m.Value > 0));
     }
 
     private sealed class BusyOncePipeline : IPhotoPipeline
