@@ -30,6 +30,10 @@ internal static class LoadTestProgram
           prepare-ghz  data files for loadtest/ghz against a running gateway: --gateway HOST:PORT (127.0.0.1:5080)
                    --signing-key BASE64 (or --data DIR, the gateway's) --out DIR (loadtest/ghz/data) --route R-0001
                    --photo-bytes N (3000000) --chunk N (65536)
+          ghz-check  every loadtest/ghz config done as ghz would, short of the load, against a running gateway: keys,
+                   durations, the call found by reflection or in its .proto, the data parsed strictly as the request
+                   (templates filled in), the metadata, and --calls N (3) calls that must end OK;
+                   --gateway HOST:PORT (127.0.0.1:5080) --data DIR (loadtest/ghz/data) --configs DIR (loadtest/ghz)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -77,6 +81,8 @@ internal static class LoadTestProgram
                 return await UploadGatewayRole.RunAsync(options);
             case GhzPreparation.Name:
                 return await GhzPreparation.RunAsync(options);
+            case GhzConfigCheck.Name:
+                return await GhzConfigCheck.RunAsync(options);
             default:
                 Console.Error.WriteLine(Usage);
                 return 2;
@@ -88,7 +94,7 @@ internal static class LoadTestProgram
         return 0;
     }
 
-    private static string FindRepositoryRoot()
+    internal static string FindRepositoryRoot()
     {
         for (var directory = new DirectoryInfo(Environment.CurrentDirectory); directory is not null; directory = directory.Parent)
         {

@@ -37,10 +37,15 @@ fi
 dotnet loadtest/Edge.LoadTest/bin/Release/net10.0/Edge.LoadTest.dll prepare-ghz --gateway "$GATEWAY" \
   --signing-key "$SIGNING_KEY" --out loadtest/ghz/data | grep -v '^EDGE_TOKEN='
 
+# Every config done once as ghz would do it, short of the load (keys, durations, the call by reflection or proto,
+# the data parsed strictly, a few calls that must end OK), so a broken config fails here and not an hour into a run.
+dotnet loadtest/Edge.LoadTest/bin/Release/net10.0/Edge.LoadTest.dll ghz-check --gateway "$GATEWAY" --data loadtest/ghz/data
+
 if ! command -v ghz >/dev/null; then
   cat >&2 <<MSG
-ghz is not installed, so nothing was measured. The data files are ready in loadtest/ghz/data; with a ghz binary
-(https://github.com/bojand/ghz/releases) on PATH this script runs, for each of: $CONFIGS
+ghz is not installed, so nothing was measured (the configs were checked above). The data files are ready in
+loadtest/ghz/data; with a ghz binary (https://github.com/bojand/ghz/releases) on PATH this script runs, for each of:
+$CONFIGS
   ghz --config loadtest/ghz/NAME.json          (server reflection)
   ghz --config loadtest/ghz/NAME.proto.json    (protos/ as import path)
 MSG
