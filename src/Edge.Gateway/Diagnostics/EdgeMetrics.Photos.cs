@@ -11,6 +11,7 @@ internal sealed partial class EdgeMetrics
     private Counter<long> _photosRejected = null!;
     private Counter<long> _photosBusy = null!;
     private Histogram<double> _photoDuration = null!;
+    private Func<int>? _photosPending;
 
     /// <summary>A photo the pipeline accepted, with what it found, and how long it took (queue wait included).</summary>
     public void PhotoProcessed(PhotoReport report, TimeSpan elapsed)
@@ -29,6 +30,9 @@ internal sealed partial class EdgeMetrics
 
     /// <summary>A photo turned away because every worker was busy and the queue full (the device retries).</summary>
     public void PhotoBusy() => _photosBusy.Add(1);
+
+    /// <summary>Where <c>edge.photo.pending</c> reads the photos being processed or waiting for a worker.</summary>
+    public void ObservePhotosPending(Func<int> pending) => _photosPending = pending;
 
     internal static string RejectionName(PhotoRejection reason) => reason switch
     {
@@ -54,6 +58,8 @@ internal sealed partial class EdgeMetrics
             "Uploads refused as photos, by reason (unsupported_format, too_many_bytes, too_many_pixels, damaged).");
         _photosBusy = meter.CreateCounter<long>("edge.photo.busy", "{photo}",
             "Completed uploads answered RESOURCE_EXHAUSTED because the photo workers and their queue were full.");
+        meter.CreateObservableGauge("edge.photo.pending", () => _photosPending?.Invoke() ?? 0, "{photo}",
+            "Photos being processed or waiting for a photo worker (at most workers + queue length; beyond that, busy).");
         _photoDuration = meter.CreateHistogram<double>("edge.photo.duration", "s",
             "Time from a complete upload's hand-off to the photo pipeline to its answer, queue wait included, by outcome.");
     }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using Edge.Gateway.Diagnostics;
 using Edge.V1;
 using ImageMagick;
 using ImageMagick.Formats;
@@ -40,13 +41,14 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
     private readonly ILogger _logger;
     private readonly PhotoWorkerPool _workers;
 
-    public MagickPhotoPipeline(IOptions<PhotoOptions> options, ILogger<MagickPhotoPipeline> logger)
+    public MagickPhotoPipeline(IOptions<PhotoOptions> options, ILogger<MagickPhotoPipeline> logger, EdgeMetrics? metrics = null)
     {
         _options = options.Value;
         _logger = logger;
         var limits = DecoderLimits.Apply(_options);
         ImagingLog.DecoderLimitsApplied(logger, limits.Width, limits.Height, limits.Area, limits.Memory, limits.Disk);
         _workers = new PhotoWorkerPool(_options.Concurrency, _options.QueueLength, _options.BusyRetryAfter);
+        metrics?.ObservePhotosPending(() => _workers.Pending);
     }
 
     /// <inheritdoc/>
