@@ -14,6 +14,7 @@ internal static class LoadTestProgram
           manifests  GetManifest cache hits (120-stop manifest) against a gateway process, beside Health/Check on
                    the same process; --concurrency N (50) --connections N (1) --seconds N per round (5) --rounds N (3)
                    --warmup N s (15) --redis HOST:PORT --encoding gzip (take gzip answers as bytes) | gzip-inflate | identity
+                   --only hit|health|not-modified: measure that one alone (to profile it)
           photos   the photo pipeline in-process on a generated 4000x3000 phone JPEG
                    --concurrency N (default 2)  --count N (default 60)  --warmup N (default 4)
           uploads  concurrent uploads over loopback against a gateway process (transport: chunks, CRC32C,

@@ -42,6 +42,8 @@ internal static class ManifestScenario
         var warmup = arguments.Int("warmup", 15);
         var redis = arguments.String("redis");
         var encoding = arguments.String("encoding") ?? "gzip";
+        // For profiling one path: only this method is measured (hit, health or not-modified).
+        var only = arguments.String("only");
         var compression = encoding switch
         {
             // The callers offer gzip and take the compressed answer as bytes, as they take protobuf without parsing it.
@@ -116,7 +118,7 @@ internal static class ManifestScenario
             var notModified = new Tally(getManifest, notModifiedRequest, headers);
             for (var round = 0; round < rounds; round++)
             {
-                foreach (var tally in new[] { manifest, health, notModified })
+                foreach (var tally in new[] { manifest, health, notModified }.Where(t => only is null || t == Pick(only, manifest, health, notModified)))
                 {
                     await gateway.StandardInput.WriteLineAsync("mark");
                     await gateway.StandardOutput.ReadLineAsync();
@@ -135,8 +137,7 @@ internal static class ManifestScenario
                 }
             }
 
-            var manifestRate = manifest.Rate;
-            var healthRate = health.Rate;
+            var (manifestRate, healthRate) = (manifest.Rate, health.Rate);
             var report = new BenchmarkReport(Name);
             report.Parameters["concurrency"] = concurrency.ToString(CultureInfo.InvariantCulture);
             report.Parameters["connections"] = connections.ToString(CultureInfo.InvariantCulture);
@@ -146,19 +147,25 @@ internal static class ManifestScenario
             report.Parameters["encoding"] = encoding;
             report.Parameters["message_bytes_on_the_wire"] = wireBytes.ToString(CultureInfo.InvariantCulture);
             report.Parameters["state"] = redis is null ? "embedded (memory cache)" : "redis (memory + Redis cache)";
-            report.Add("GetManifest (cache hit) rate", manifestRate, "requests/s");
-            report.AddPercentiles("GetManifest latency", manifest.Latencies);
-            report.Add("Health/Check rate", healthRate, "requests/s");
-            report.AddPercentiles("Health/Check latency", health.Latencies);
-            report.Add("GetManifest rate / Health/Check rate", 100 * manifestRate / healthRate, "%");
-            report.Add("GetManifest not-modified rate", notModified.Rate, "requests/s");
-            report.AddPercentiles("GetManifest not-modified latency", notModified.Latencies);
-            foreach (var (name, tally) in new[] { ("GetManifest", manifest), ("Health/Check", health), ("GetManifest not-modified", notModified) })
+            if (manifest.Calls > 0 && health.Calls > 0)
             {
+                report.Add("GetManifest rate / Health/Check rate", 100 * manifestRate / healthRate, "%");
+            }
+
+            foreach (var (name, tally) in new[] { ("GetManifest (cache hit)", manifest), ("Health/Check", health), ("GetManifest not-modified", notModified) })
+            {
+                if (tally.Calls == 0)
+                {
+                    continue; // not measured (--only)
+                }
+
+                report.Add($"{name} rate", tally.Rate, "requests/s");
+                report.AddPercentiles($"{name} latency", tally.Latencies);
                 report.Add($"{name} gateway CPU per call", tally.GatewayCpu.TotalMicroseconds / tally.Calls, "us");
                 report.Add($"{name} client CPU per call", tally.ClientCpu.TotalMicroseconds / tally.Calls, "us");
                 report.Add($"{name} gateway allocations per call", (double)tally.GatewayAllocated / tally.Calls, "bytes");
             }
+
             await gateway.StandardInput.WriteLineAsync("quit");
             await gateway.WaitForExitAsync();
             return report;
@@ -173,6 +180,14 @@ internal static class ManifestScenario
             Directory.Delete(data, recursive: true);
         }
     }
+
+    private static Tally Pick(string only, Tally hit, Tally health, Tally notModified) => only switch
+    {
+        "hit" => hit,
+        "health" => health,
+        "not-modified" => notModified,
+        _ => throw new ArgumentException($"--only must be hit, health or not-modified, not '{only}'"),
+    };
 
     /// <summary><paramref name="concurrency"/> callers, each calling back to back for <paramref name="duration"/>.</summary>
     private static async Task<(long Calls, TimeSpan Elapsed)> RunAsync(
