@@ -20,6 +20,8 @@ CASES=${CASES:-"no-cuts cut-reset cut-half-open"}
 CUT_EVERY=${CUT_EVERY:-10s}
 REPEAT=${REPEAT:-1}
 PHOTO_BYTES=${PHOTO_BYTES:-3000000}
+CHUNK=${CHUNK:-}   # the SDK's InitialChunkBytes (default: the SDK's own)
+TRACE=${TRACE:-}   # TRACE=1: the client prints cuts and acknowledgements with times; the gateway logs its uploads
 PORT=5080 SINK_PORT=5081 SERVER=192.0.2.2
 
 [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || { echo "REPEAT must be a positive whole number" >&2; exit 2; }
@@ -50,7 +52,8 @@ trap cleanup EXIT
 "$WEAKLINK" up
 
 ip netns exec wl-srv dotnet "$GATEWAY_DLL" --urls "http://0.0.0.0:$PORT" --Edge:DataDirectory "$WORK/gateway" \
-  --Edge:Auth:SigningKey "$KEY" --Logging:LogLevel:Default Warning >"$WORK/gateway.log" 2>&1 &
+  --Edge:Auth:SigningKey "$KEY" --Logging:LogLevel:Default Warning \
+  ${TRACE:+--Logging:LogLevel:Edge.Gateway.Uploads Debug --Logging:Console:TimestampFormat "HH:mm:ss.fff "} >"$WORK/gateway.log" 2>&1 &
 PIDS+=($!)
 ip netns exec wl-srv dotnet "$FLEET_DLL" tcp-sink --port $SINK_PORT >"$WORK/sink.log" 2>&1 &
 PIDS+=($!)
@@ -73,7 +76,7 @@ for case in $CASES; do
   for run in $(seq 1 "$REPEAT"); do
     echo "== $case (run $run of $REPEAT)"
     ip netns exec wl-cli dotnet "$FLEET_DLL" weaklink-upload --gateway "http://$SERVER:$PORT" --sink "$SERVER:$SINK_PORT" \
-      --signing-key "$KEY" --photo-bytes "$PHOTO_BYTES" --case "$case" "${extra[@]}" | tee "$WORK/$case.$run.out"
+      --signing-key "$KEY" --photo-bytes "$PHOTO_BYTES" --case "$case" ${CHUNK:+--initial-chunk-bytes "$CHUNK"} ${TRACE:+--trace true} "${extra[@]}" | tee "$WORK/$case.$run.out"
     grep -E "^\[$case\] (plain TCP|SDK upload)" "$WORK/$case.$run.out" >>"$SUMMARY"
   done
   if [ "$REPEAT" -gt 1 ]; then
@@ -87,6 +90,9 @@ done
 echo
 echo "== summary ($WEAKLINK_DESCRIPTION; targets: <= 1.05x without cuts, <= 1.15x with cuts, <= 1 chunk re-sent per cut)"
 cat "$SUMMARY"
+if [ -n "$TRACE" ]; then
+  echo "-- gateway log"; cat "$WORK/gateway.log"
+fi
 if grep -qiE "error|exception" "$WORK/gateway.log"; then
   echo "-- gateway log (errors):"; grep -iE "error|exception" "$WORK/gateway.log" | head -20
 fi

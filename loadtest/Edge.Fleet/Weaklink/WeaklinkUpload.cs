@@ -30,6 +30,8 @@ internal static class WeaklinkUpload
         var bytes = arguments.Int("photo-bytes", 3_000_000);
         var cutEvery = arguments.Duration("cut-every", TimeSpan.Zero);
         var mode = arguments.String("cut-mode") == "half-open" ? CutMode.HalfOpen : CutMode.Reset;
+        var initialChunk = arguments.Int("initial-chunk-bytes", new EdgeClientOptions().InitialChunkBytes);
+        var trace = arguments.String("trace") == "true";
         var label = arguments.String("case") ?? (cutEvery > TimeSpan.Zero ? $"cut-{mode}".ToLowerInvariant() : "no-cuts");
         var work = Directory.CreateTempSubdirectory("edge-weaklink-").FullName;
         try
@@ -44,7 +46,7 @@ internal static class WeaklinkUpload
             var plain = await PlainTcpAsync(sink, photo);
             Console.WriteLine($"[{label}] plain TCP: {plain.TotalSeconds:0.00} s ({photo.Length * 8 / plain.TotalSeconds / 1e6:0.000} Mbit/s)");
 
-            var (sdk, ledger, cuts, attempts) = await SdkUploadAsync(gateway, key, path, cutEvery, mode, work);
+            var (sdk, ledger, cuts, attempts) = await SdkUploadAsync(gateway, key, path, cutEvery, mode, initialChunk, trace, work);
             var record = ledger.Find(Convert.ToHexStringLower(SHA256.HashData(photo)));
             var averageChunk = ledger.Chunks == 0 ? 0 : (double)ledger.ChunkBytes / ledger.Chunks;
             var ratio = sdk.TotalSeconds / plain.TotalSeconds;
@@ -54,6 +56,7 @@ internal static class WeaklinkUpload
             var report = new BenchmarkReport($"weaklink-{label}");
             report.Parameters["photo_bytes"] = photo.Length.ToString(CultureInfo.InvariantCulture);
             report.Parameters["gateway"] = gateway.ToString();
+            report.Parameters["initial_chunk_bytes"] = initialChunk.ToString(CultureInfo.InvariantCulture);
             report.Parameters["cuts"] = cutEvery > TimeSpan.Zero ? $"every {cutEvery.TotalSeconds} s, {mode}" : "none";
             report.Parameters["link"] = Environment.GetEnvironmentVariable("WEAKLINK_DESCRIPTION") ?? "see loadtest/weaklink/run.sh";
             report.Add("plain TCP time", plain.TotalSeconds, "s");
@@ -93,8 +96,18 @@ internal static class WeaklinkUpload
     }
 
     private static async Task<(TimeSpan Elapsed, UploadLedger Ledger, int Cuts, int Attempts)> SdkUploadAsync(Uri gateway, byte[] key, string path,
-        TimeSpan cutEvery, CutMode mode, string work)
+        TimeSpan cutEvery, CutMode mode, int initialChunk, bool trace, string work)
     {
+        // --trace true: the cuts and every acknowledgement, with the time since the upload began.
+        var origin = Stopwatch.GetTimestamp();
+        void Trace(string what)
+        {
+            if (trace)
+            {
+                Console.WriteLine($"  {Stopwatch.GetElapsedTime(origin).TotalSeconds,7:0.000} s  {what}");
+            }
+        }
+
         var upstream = new IPEndPoint(IPAddress.Parse(gateway.Host), gateway.Port);
         var ledger = new UploadLedger();
         await using var link = new LinkProxy(upstream, new LinkProfile(), new LinkCounters(), ledger);
@@ -106,6 +119,7 @@ internal static class WeaklinkUpload
             TokenProvider = _ => ValueTask.FromResult(token),
             OutboxDirectory = Path.Combine(work, "outbox"),
             MaxUploadAttempts = 1000,
+            InitialChunkBytes = initialChunk,
         });
 
         using var done = new CancellationTokenSource();
@@ -125,6 +139,7 @@ internal static class WeaklinkUpload
                     if (link.Cut(mode) > 0)
                     {
                         Interlocked.Increment(ref cuts);
+                        Trace($"cut ({mode})");
                         if (mode == CutMode.HalfOpen)
                         {
                             client.NotifyNetworkChanged();
@@ -139,15 +154,19 @@ internal static class WeaklinkUpload
 
         var attempts = 1;
         var started = Stopwatch.GetTimestamp();
-        await client.UploadPhotoAsync(path, new AttemptCounter(a => attempts = Math.Max(attempts, a)), CancellationToken.None);
+        await client.UploadPhotoAsync(path, new AttemptCounter(p =>
+        {
+            attempts = Math.Max(attempts, p.Attempt);
+            Trace($"acknowledged {p.CommittedBytes:N0} B (attempt {p.Attempt})");
+        }), CancellationToken.None);
         var elapsed = Stopwatch.GetElapsedTime(started);
         await done.CancelAsync();
         await cutting;
         return (elapsed, ledger, cuts, attempts);
     }
 
-    private sealed class AttemptCounter(Action<int> attempt) : IProgress<UploadProgress>
+    private sealed class AttemptCounter(Action<UploadProgress> report) : IProgress<UploadProgress>
     {
-        public void Report(UploadProgress value) => attempt(value.Attempt);
+        public void Report(UploadProgress value) => report(value);
     }
 }
