@@ -116,6 +116,7 @@ internal static class ManifestScenario
             var manifest = new Tally(getManifest, manifestRequest, headers);
             var health = new Tally(healthCheck, healthRequest, new Metadata());
             var notModified = new Tally(getManifest, notModifiedRequest, headers);
+            var gatewayGc = "unknown";
             for (var round = 0; round < rounds; round++)
             {
                 foreach (var tally in new[] { manifest, health, notModified }.Where(t => only is null || t == Pick(only, manifest, health, notModified)))
@@ -128,6 +129,7 @@ internal static class ManifestScenario
                     using (var figures = JsonDocument.Parse(await gateway.StandardOutput.ReadLineAsync() ?? "{}"))
                     {
                         tally.GatewayAllocated += figures.RootElement.GetProperty("allocated_bytes").GetInt64();
+                        gatewayGc = figures.RootElement.GetProperty("server_gc").GetInt64() == 1 ? "server" : "workstation";
                     }
 
                     tally.Calls += calls;
@@ -146,6 +148,7 @@ internal static class ManifestScenario
             report.Parameters["response_bytes"] = responseBytes.ToString(CultureInfo.InvariantCulture);
             report.Parameters["encoding"] = encoding;
             report.Parameters["message_bytes_on_the_wire"] = wireBytes.ToString(CultureInfo.InvariantCulture);
+            report.Parameters["gateway_gc"] = gatewayGc;
             report.Parameters["state"] = redis is null ? "embedded (memory cache)" : "redis (memory + Redis cache)";
             if (manifest.Calls > 0 && health.Calls > 0)
             {

@@ -22,13 +22,19 @@ internal static class UploadGatewayRole
     /// <summary>Starts this role in a new process of this program and waits until its gateway listens.</summary>
     public static async Task<Process> StartProcessAsync(int port, string data, string signingKey, string? redis, params string[] more)
     {
-        var process = Process.Start(new ProcessStartInfo("dotnet",
+        var start = new ProcessStartInfo("dotnet",
             [typeof(UploadGatewayRole).Assembly.Location, Name, "--port", port.ToString(CultureInfo.InvariantCulture),
              "--data", data, "--signing-key", signingKey, .. (redis is null ? Array.Empty<string>() : ["--redis", redis]), .. more])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
-        })!;
+        };
+        foreach (var (name, value) in GatewayGcSettings())
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = Process.Start(start)!;
         if (await process.StandardOutput.ReadLineAsync() != "ready")
         {
             process.Kill(entireProcessTree: true);
@@ -37,6 +43,33 @@ internal static class UploadGatewayRole
         }
 
         return process;
+    }
+
+    /// <summary>
+    /// The garbage collector as the gateway ships (Edge.Gateway.runtimeconfig.json: a web project, so server GC), as
+    /// environment variables for this role's process, which would otherwise run with this program's settings.
+    /// </summary>
+    public static IEnumerable<(string Name, string Value)> GatewayGcSettings()
+    {
+        var config = Path.Combine(AppContext.BaseDirectory, "Edge.Gateway.runtimeconfig.json");
+        if (!File.Exists(config))
+        {
+            throw new FileNotFoundException("the gateway's runtime settings are not beside this program", config);
+        }
+
+        using var document = JsonDocument.Parse(File.ReadAllText(config));
+        if (!document.RootElement.GetProperty("runtimeOptions").TryGetProperty("configProperties", out var properties))
+        {
+            yield break;
+        }
+
+        foreach (var (property, variable) in new[] { ("System.GC.Server", "DOTNET_gcServer"), ("System.GC.Concurrent", "DOTNET_gcConcurrent") })
+        {
+            if (properties.TryGetProperty(property, out var value))
+            {
+                yield return (variable, value.GetBoolean() ? "1" : "0");
+            }
+        }
     }
 
     public static int FreePort()
@@ -108,6 +141,7 @@ internal static class UploadGatewayRole
                         ["gen2_collections"] = GC.CollectionCount(2),
                         ["syncs"] = Interlocked.Read(ref syncs) - syncsAtMark,
                         ["cpu_ms"] = (long)(ProcessFigures.CpuTime() - cpuAtMark).TotalMilliseconds,
+                        ["server_gc"] = System.Runtime.GCSettings.IsServerGC ? 1 : 0,
                     }));
                     break;
                 case "quit":

@@ -79,6 +79,7 @@ internal static class UploadScenario
             report.Parameters["chunk_bytes"] = chunk.ToString(System.Globalization.CultureInfo.InvariantCulture);
             report.Parameters["payload"] = photos ? "4000x3000 phone JPEG through the photo pipeline" : "random bytes, pass-through pipeline";
             report.Parameters["state"] = arguments.String("redis") is null ? "embedded (SQLite)" : "redis";
+            report.Parameters["gateway_gc"] = server["server_gc"] == 1 ? "server" : "workstation";
             report.Add("throughput", megabytes / elapsed.TotalSeconds, "MB/s");
             report.Add("uploads per second", total / elapsed.TotalSeconds, "uploads/s");
             report.AddPercentiles("upload time", latencies);
