@@ -45,7 +45,9 @@ internal sealed class FleetOptions
 
     public static FleetOptions Parse(string[] args)
     {
-        var values = ScenarioArguments.Parse(args);
+        var values = ScenarioArguments.Parse(args).Only("run",
+            "devices", "duration", "drain", "ramp", "photo-bytes", "delay", "rate", "latency", "bandwidth", "loss", "cut-every",
+            "cut-mode", "cut-fraction", "gateway", "core", "signing-key", "data", "keep-data");
         var cutEvery = values.Duration("cut-every", TimeSpan.Zero);
         return new FleetOptions
         {

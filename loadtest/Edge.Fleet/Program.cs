@@ -20,8 +20,9 @@ try
 {
     return args switch
     {
-        ["weaklink-upload", .. var rest] => await WeaklinkUpload.RunAsync(ScenarioArguments.Parse(rest)),
-        ["tcp-sink", .. var rest] => await TcpSink.RunAsync(ScenarioArguments.Parse(rest)),
+        ["weaklink-upload", .. var rest] => await WeaklinkUpload.RunAsync(ScenarioArguments.Parse(rest).Only("weaklink-upload",
+            "gateway", "sink", "signing-key", "photo-bytes", "cut-every", "cut-mode", "case", "initial-chunk-bytes", "trace")),
+        ["tcp-sink", .. var rest] => await TcpSink.RunAsync(ScenarioArguments.Parse(rest).Only("tcp-sink", "port")),
         ["run", .. var rest] => await FleetRun.RunAsync(FleetOptions.Parse(rest)),
         ["-h" or "--help" or "help", ..] => Help(),
         _ => await FleetRun.RunAsync(FleetOptions.Parse(args)),

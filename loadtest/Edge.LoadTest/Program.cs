@@ -37,6 +37,22 @@ internal static class LoadTestProgram
                    --gateway HOST:PORT (127.0.0.1:5080) --data DIR (loadtest/ghz/data) --configs DIR (loadtest/ghz)
         """;
 
+    private static readonly string[] ForwardingOptions = ["concurrency", "data", "devices", "outage-seconds", "proofs", "rate", "redis", "seconds"];
+
+    /// <summary>The options each scenario reads: anything else is a typo, refused rather than silently ignored.</summary>
+    private static readonly Dictionary<string, string[]> KnownOptions = new(StringComparer.Ordinal)
+    {
+        ["photos"] = ["concurrency", "count", "warmup"],
+        [UploadScenario.Name] = ["chunk", "concurrency", "data", "photos", "redis", "size", "uploads"],
+        // One runner reads these for all three.
+        ["scans"] = ForwardingOptions,
+        ["proofs"] = ForwardingOptions,
+        ["outage"] = ForwardingOptions,
+        [ManifestScenario.Name] = ["concurrency", "connections", "encoding", "only", "redis", "rounds", "seconds", "warmup"],
+        [GhzPreparation.Name] = ["chunk", "data", "gateway", "out", "photo-bytes", "route", "signing-key"],
+        [GhzConfigCheck.Name] = ["calls", "configs", "data", "gateway", "root"],
+    };
+
     public static async Task<int> Main(string[] args)
     {
         if (args.Length == 0)
@@ -55,6 +71,10 @@ internal static class LoadTestProgram
         try
         {
             options = ScenarioArguments.Parse(args[1..]);
+            if (KnownOptions.TryGetValue(args[0], out var known))
+            {
+                options.Only(args[0], known);
+            }
         }
         catch (ArgumentException e)
         {

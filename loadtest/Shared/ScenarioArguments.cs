@@ -23,6 +23,17 @@ internal sealed class ScenarioArguments
         return parsed;
     }
 
+    /// <summary>Throws when an option other than <paramref name="known"/> was given: a typo is refused, not ignored.</summary>
+    public ScenarioArguments Only(string command, params string[] known)
+    {
+        if (_values.Keys.FirstOrDefault(name => !known.Contains(name, StringComparer.Ordinal)) is { } unknown)
+        {
+            throw new ArgumentException($"{command} has no option --{unknown} (it takes {string.Join(", ", known.Order(StringComparer.Ordinal).Select(k => "--" + k))})");
+        }
+
+        return this;
+    }
+
     public string? String(string name) => _values.GetValueOrDefault(name);
 
     public int Int(string name, int fallback)
