@@ -47,7 +47,8 @@ internal static class UploadGatewayRole
 
     /// <summary>
     /// The garbage collector as the gateway ships (Edge.Gateway.runtimeconfig.json: a web project, so server GC), as
-    /// environment variables for this role's process, which would otherwise run with this program's settings.
+    /// environment variables for this role's process, which would otherwise run with this program's settings. A variable
+    /// already set for this program is left as it is.
     /// </summary>
     public static IEnumerable<(string Name, string Value)> GatewayGcSettings()
     {
@@ -65,7 +66,8 @@ internal static class UploadGatewayRole
 
         foreach (var (property, variable) in new[] { ("System.GC.Server", "DOTNET_gcServer"), ("System.GC.Concurrent", "DOTNET_gcConcurrent") })
         {
-            if (properties.TryGetProperty(property, out var value))
+            // Set for this program already (DOTNET_gcServer=0 to compare workstation GC): the caller's choice wins.
+            if (properties.TryGetProperty(property, out var value) && Environment.GetEnvironmentVariable(variable) is null)
             {
                 yield return (variable, value.GetBoolean() ? "1" : "0");
             }
