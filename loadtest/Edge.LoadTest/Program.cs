@@ -115,13 +115,17 @@ internal static class LoadTestProgram
         return 0;
     }
 
+    /// <summary>The repository (the folder with Edge.sln) above the working directory, else above this program.</summary>
     internal static string FindRepositoryRoot()
     {
-        for (var directory = new DirectoryInfo(Environment.CurrentDirectory); directory is not null; directory = directory.Parent)
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {
-            if (File.Exists(Path.Combine(directory.FullName, "Edge.sln")))
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
             {
-                return directory.FullName;
+                if (File.Exists(Path.Combine(directory.FullName, "Edge.sln")))
+                {
+                    return directory.FullName;
+                }
             }
         }
 

@@ -12,7 +12,7 @@ public sealed class PreparedGateway : IAsyncLifetime
 {
     private Process? _gateway;
 
-    public string Root { get; } = FindRepositoryRoot();
+    public string Root { get; } = LoadTestProgram.FindRepositoryRoot();
 
     public string Work { get; } = Directory.CreateTempSubdirectory("edge-ghz-check-").FullName;
 
@@ -45,19 +45,6 @@ public sealed class PreparedGateway : IAsyncLifetime
         }
 
         Directory.Delete(Work, recursive: true);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Edge.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("the repository root (Edge.sln) is not above the test's directory");
     }
 }
 
