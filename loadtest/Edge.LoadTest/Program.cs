@@ -84,29 +84,38 @@ internal static class LoadTestProgram
         }
 
         BenchmarkReport report;
-        switch (args[0])
+        try
         {
-            case "photos":
-                report = await PhotoScenario.RunAsync(options);
-                break;
-            case UploadScenario.Name:
-                report = await UploadScenario.RunAsync(options);
-                break;
-            case "scans" or "proofs" or "outage":
-                report = await ForwardingScenario.RunAsync(args[0], options);
-                break;
-            case ManifestScenario.Name:
-                report = await ManifestScenario.RunAsync(options);
-                break;
-            case UploadGatewayRole.Name:
-                return await UploadGatewayRole.RunAsync(options);
-            case GhzPreparation.Name:
-                return await GhzPreparation.RunAsync(options);
-            case GhzConfigCheck.Name:
-                return await GhzConfigCheck.RunAsync(options);
-            default:
-                Console.Error.WriteLine(Usage);
-                return 2;
+            switch (args[0])
+            {
+                case "photos":
+                    report = await PhotoScenario.RunAsync(options);
+                    break;
+                case UploadScenario.Name:
+                    report = await UploadScenario.RunAsync(options);
+                    break;
+                case "scans" or "proofs" or "outage":
+                    report = await ForwardingScenario.RunAsync(args[0], options);
+                    break;
+                case ManifestScenario.Name:
+                    report = await ManifestScenario.RunAsync(options);
+                    break;
+                case UploadGatewayRole.Name:
+                    return await UploadGatewayRole.RunAsync(options);
+                case GhzPreparation.Name:
+                    return await GhzPreparation.RunAsync(options);
+                case GhzConfigCheck.Name:
+                    return await GhzConfigCheck.RunAsync(options);
+                default:
+                    Console.Error.WriteLine(Usage);
+                    return 2;
+            }
+        }
+        catch (ArgumentException e) when (e.ParamName is null)
+        {
+            // A scenario's option has a value it cannot use (thrown as it reads its options, before any load).
+            Console.Error.WriteLine(e.Message);
+            return 2;
         }
 
         report.Print(Console.Out);

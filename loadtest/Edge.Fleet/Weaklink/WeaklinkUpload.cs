@@ -154,7 +154,7 @@ internal static class WeaklinkUpload
 
         var attempts = 1;
         var started = Stopwatch.GetTimestamp();
-        await client.UploadPhotoAsync(path, new AttemptCounter(p =>
+        await client.UploadPhotoAsync(path, new ProgressCallback(p =>
         {
             attempts = Math.Max(attempts, p.Attempt);
             Trace($"acknowledged {p.CommittedBytes:N0} B (attempt {p.Attempt})");
@@ -165,7 +165,7 @@ internal static class WeaklinkUpload
         return (elapsed, ledger, cuts, attempts);
     }
 
-    private sealed class AttemptCounter(Action<UploadProgress> report) : IProgress<UploadProgress>
+    private sealed class ProgressCallback(Action<UploadProgress> report) : IProgress<UploadProgress>
     {
         public void Report(UploadProgress value) => report(value);
     }

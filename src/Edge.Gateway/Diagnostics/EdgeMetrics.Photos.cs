@@ -34,7 +34,7 @@ internal sealed partial class EdgeMetrics
     /// <summary>Where <c>edge.photo.pending</c> reads the photos being processed or waiting for a worker.</summary>
     public void ObservePhotosPending(Func<int> pending) => _photosPending = pending;
 
-    internal static string RejectionName(PhotoRejection reason) => reason switch
+    private static string RejectionName(PhotoRejection reason) => reason switch
     {
         PhotoRejection.UnsupportedFormat => "unsupported_format",
         PhotoRejection.TooManyBytes => "too_many_bytes",
