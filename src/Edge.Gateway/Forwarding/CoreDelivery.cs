@@ -1,5 +1,6 @@
 using Core.V1;
 using Edge.Gateway.Core;
+using Edge.Gateway.Blobs;
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Proofs;
 using Edge.Gateway.Storage;

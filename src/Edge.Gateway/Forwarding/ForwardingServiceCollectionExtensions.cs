@@ -93,7 +93,6 @@ internal static class ForwardingServiceCollectionExtensions
             services.TryAddSingleton<IOutbox, RedisOutbox>();
             services.TryAddSingleton<RedisProofStore>();
             services.TryAddSingleton<IProofStore>(sp => sp.GetRequiredService<RedisProofStore>());
-            services.TryAddSingleton<IPhotoRetention>(sp => sp.GetRequiredService<RedisProofStore>());
             services.TryAddSingleton<IDeadLetters, RedisDeadLetters>();
             services.TryAddSingleton<IReceiptFeed, RedisReceiptFeed>();
         }
@@ -105,7 +104,6 @@ internal static class ForwardingServiceCollectionExtensions
             services.TryAddSingleton<IOutbox>(sp => sp.GetRequiredService<SqliteOutbox>());
             services.TryAddSingleton<SqliteProofStore>();
             services.TryAddSingleton<IProofStore>(sp => sp.GetRequiredService<SqliteProofStore>());
-            services.TryAddSingleton<IPhotoRetention>(sp => sp.GetRequiredService<SqliteProofStore>());
             services.TryAddSingleton<IDeadLetters, SqliteDeadLetters>();
             services.TryAddSingleton<IReceiptFeed, InProcessReceiptFeed>();
         }

@@ -6,13 +6,10 @@ using Microsoft.Extensions.Options;
 namespace Edge.Gateway.Forwarding;
 
 /// <summary>
-/// Forgets scan ids and finished proofs past the dedupe window, and deletes photos the core has had for the blob
-/// retention (never one a proof still waits to forward).
+/// Forgets scan ids past the dedupe window (photos are let go by <see cref="Blobs.BlobSweeper"/>).
 /// </summary>
 internal sealed class ForwardingSweeper(
     IScanStore scans,
-    IPhotoRetention retention,
-    BlobStore blobs,
     TimeProvider timeProvider,
     IOptions<ForwardingOptions> options,
     ILogger<ForwardingSweeper> logger) : BackgroundService
@@ -48,30 +45,5 @@ internal sealed class ForwardingSweeper(
     public async Task SweepOnceAsync(CancellationToken cancellationToken)
     {
         await scans.SweepAsync(cancellationToken);
-        var before = timeProvider.GetUtcNow() - options.Value.BlobRetention;
-        while (true)
-        {
-            var digests = await retention.ListReleasableAsync(before, 200, cancellationToken);
-            var released = 0;
-            foreach (var digest in digests)
-            {
-                if (await retention.TryReleaseAsync(digest, before, cancellationToken) is { } blob)
-                {
-                    blobs.Delete(blob.StoredSha256);
-                    if (blob.Photo is { ThumbnailSha256.Length: > 0 } photo)
-                    {
-                        blobs.Delete(photo.ThumbnailSha256);
-                    }
-
-                    released++;
-                    ForwardingLog.PhotoReleased(logger, digest);
-                }
-            }
-
-            if (digests.Count < 200 || released == 0)
-            {
-                return;
-            }
-        }
     }
 }

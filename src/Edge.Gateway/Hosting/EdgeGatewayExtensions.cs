@@ -1,3 +1,4 @@
+using Edge.Gateway.Blobs;
 using Edge.Gateway.Core;
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Forwarding;
@@ -55,9 +56,12 @@ public static class EdgeGatewayExtensions
         services.AddEdgeCore(builder.Configuration);
         services.AddEdgeState(edge);
         services.TryAddSingleton<StagingArea>();
-        services.TryAddSingleton<BlobStore>();
         services.TryAddSingleton<LocalWriters>();
+        services.AddEdgeBlobs();
         services.AddEdgePhotoPipeline();
+        services.AddOptions<DiagnosticsOptions>().BindConfiguration(DiagnosticsOptions.SectionName);
+        services.TryAddSingleton<CompletionFaults>();
+        services.TryAddSingleton<PhotoIngest>();
         services.AddHostedService<StagingSweeper>();
         services.AddEdgeForwarding(edge);
         services.AddEdgeManifests(edge);

@@ -41,20 +41,3 @@ internal interface IProofStore
     /// <summary>Receipts of the device's proofs changed after <paramref name="since"/>, oldest change first.</summary>
     Task<IReadOnlyList<ProofReceipt>> ListChangedSinceAsync(string deviceId, DateTimeOffset since, CancellationToken cancellationToken);
 }
-
-/// <summary>
-/// When the gateway may delete a photo: every proof naming it reached a final status and the retention ran out, or
-/// (for withheld photos) no proof references it at all. Releasing removes the blob's index record in the same step
-/// as the check, so a proof submitted meanwhile cannot name a photo that is about to disappear.
-/// </summary>
-internal interface IPhotoRetention
-{
-    /// <summary>Device digests whose last proof reached a final status before <paramref name="before"/>.</summary>
-    Task<IReadOnlyList<string>> ListReleasableAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken);
-
-    /// <summary>Releases the photo when no proof holds it and its retention ran out; returns its record to delete the files.</summary>
-    Task<V1.StoredBlob?> TryReleaseAsync(string sha256, DateTimeOffset before, CancellationToken cancellationToken);
-
-    /// <summary>Releases the photo when no proof references it at all (withheld photos).</summary>
-    Task<V1.StoredBlob?> TryReleaseUnreferencedAsync(string sha256, CancellationToken cancellationToken);
-}

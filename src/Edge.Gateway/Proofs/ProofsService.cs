@@ -1,3 +1,4 @@
+using Edge.Gateway.Blobs;
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Forwarding;
 using Edge.Gateway.Scans;
@@ -20,7 +21,6 @@ internal sealed class ProofsService(
     IProofStore proofs,
     IProofRules rules,
     IBlobIndex blobIndex,
-    IPhotoRetention retention,
     BlobStore blobs,
     IReceiptFeed receipts,
     OutboxSignal signal,
@@ -83,10 +83,10 @@ internal sealed class ProofsService(
 
             foreach (var digest in digests)
             {
-                var blob = await blobIndex.GetAsync(digest, cancellationToken);
+                var blob = await blobIndex.GetOwnedAsync(device.DeviceId, digest, cancellationToken);
                 if (blob is null)
                 {
-                    Refuse(request, device, $"photo {digest} was not uploaded (upload it through Uploads first)");
+                    Refuse(request, device, $"photo {digest} was not uploaded by this device (upload it through Uploads first)");
                 }
 
                 if (blob.Photo is null)
@@ -98,7 +98,7 @@ internal sealed class ProofsService(
                 {
                     StoredSha256 = blob.StoredSha256,
                     ThumbnailSha256 = blob.Photo.ThumbnailSha256,
-                    DeviceSha256 = blob.Sha256,
+                    DeviceSha256 = blob.DeviceSha256,
                     ContentType = blob.ContentType,
                 });
             }
@@ -120,7 +120,7 @@ internal sealed class ProofsService(
             case ProofAddOutcome.Exists:
                 return OwnReceipt(added.Existing!, device);
             case ProofAddOutcome.PhotoMissing:
-                Refuse(request, device, $"photo {added.MissingDigest} was not uploaded (upload it through Uploads first)");
+                Refuse(request, device, $"photo {added.MissingDigest} was not uploaded by this device (upload it through Uploads first)");
                 break;
         }
 
@@ -139,7 +139,7 @@ internal sealed class ProofsService(
         ProofsLog.Received(logger, request.ProofId, device.DeviceId, core.Photos.Count, ruling.PhotoWithheld, ruling.OffSite);
         if (ruling.PhotoWithheld)
         {
-            await DeleteWithheldPhotosAsync(request.ProofId, digests, cancellationToken);
+            await DeleteWithheldPhotosAsync(request.ProofId, device.DeviceId, digests, cancellationToken);
         }
 
         return receipt;
@@ -189,18 +189,15 @@ internal sealed class ProofsService(
         }
     }
 
-    private async Task DeleteWithheldPhotosAsync(string proofId, IReadOnlyList<string> digests, CancellationToken cancellationToken)
+    // The device gives up a photo no proof may keep; the bytes go when no other device holds them (storage dedupes
+    // underneath, so another device's identical photo stays).
+    private async Task DeleteWithheldPhotosAsync(string proofId, string deviceId, IReadOnlyList<string> digests, CancellationToken cancellationToken)
     {
         foreach (var digest in digests)
         {
-            if (await retention.TryReleaseUnreferencedAsync(digest, cancellationToken) is { } blob)
+            if (await blobIndex.ReleaseWithheldAsync(deviceId, digest, cancellationToken) is { } release)
             {
-                blobs.Delete(blob.StoredSha256);
-                if (blob.Photo is { ThumbnailSha256.Length: > 0 } photo)
-                {
-                    blobs.Delete(photo.ThumbnailSha256);
-                }
-
+                BlobSweeper.DeleteFiles(blobs, release);
                 ProofsLog.WithheldPhotoDeleted(logger, proofId, digest);
             }
         }

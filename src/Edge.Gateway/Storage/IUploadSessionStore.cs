@@ -1,4 +1,4 @@
-using Edge.V1;
+using Edge.Gateway.Blobs;
 
 namespace Edge.Gateway.Storage;
 
@@ -20,8 +20,12 @@ internal interface IUploadSessionStore
     /// <summary>Records a durable offset and renews the writer's lease. False when another writer took over.</summary>
     Task<bool> TryCommitAsync(UploadSession session, long committedOffset, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
 
-    /// <summary>Marks the upload complete with its stored blob. False when another writer took over.</summary>
-    Task<bool> TryCompleteAsync(UploadSession session, StoredBlob blob, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>
+    /// In one atomic step: records the stored object in the blob index unless the digest has a record already (then
+    /// that one stands, and this completion's files gain no reference), records that the device holds the digest, and
+    /// marks the upload complete. Fenced by the writer's epoch: when another writer took over nothing changes.
+    /// </summary>
+    Task<CompletionResult> TryCompleteAsync(UploadSession session, BlobRecord record, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Frees the writer's device slot when its stream ends (no-op if another writer took over).</summary>
     Task ReleaseAsync(UploadSession session, CancellationToken cancellationToken);
@@ -37,17 +41,4 @@ internal interface IUploadSessionStore
 
     /// <summary>Sum of the declared sizes of unfinished uploads.</summary>
     Task<long> GetReservedStagingBytesAsync(CancellationToken cancellationToken);
-}
-
-/// <summary>Which stored blobs exist, by the SHA-256 of the bytes the device sent.</summary>
-internal interface IBlobIndex
-{
-    /// <summary>The stored blob for a device digest, or null.</summary>
-    Task<StoredBlob?> GetAsync(string sha256, CancellationToken cancellationToken);
-
-    /// <summary>Of <paramref name="digests"/>, those with no stored blob, in the given order.</summary>
-    Task<IReadOnlyList<string>> FindMissingAsync(IReadOnlyList<string> digests, CancellationToken cancellationToken);
-
-    /// <summary>Records a stored blob. The first record for a digest wins; the stored one is returned.</summary>
-    Task<StoredBlob> PutAsync(StoredBlob blob, CancellationToken cancellationToken);
 }

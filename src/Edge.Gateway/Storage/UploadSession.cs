@@ -1,4 +1,4 @@
-using Edge.V1;
+using Edge.Gateway.Blobs;
 
 namespace Edge.Gateway.Storage;
 
@@ -32,8 +32,19 @@ internal sealed record UploadSession(
     IReadOnlyList<StagingSegment> Segments,
     DateTimeOffset CreatedAt,
     DateTimeOffset TouchedAt,
-    StoredBlob? Blob)
+    BlobRecord? Blob)
 {
+    /// <summary>
+    /// The segments after a new writer's claim at <paramref name="committedOffset"/>: its own segment appended, or, when
+    /// the last writer added nothing (its segment starts at the committed offset), put in that one's place, so a
+    /// device that reconnects again and again without progress does not grow the list.
+    /// </summary>
+    public static StagingSegment[] NextSegments(IReadOnlyList<StagingSegment> segments, long epoch, long committedOffset)
+    {
+        var kept = segments.Count > 0 && segments[^1].Start >= committedOffset ? segments.Take(segments.Count - 1) : segments;
+        return [.. kept, new StagingSegment(epoch, committedOffset)];
+    }
+
     /// <summary>Encodes segments as <c>epoch:start,epoch:start</c>.</summary>
     public static string FormatSegments(IEnumerable<StagingSegment> segments)
         => string.Join(',', segments.Select(s => FormattableString.Invariant($"{s.Epoch}:{s.Start}")));
@@ -70,7 +81,8 @@ internal sealed record UploadClaim(
     DateTimeOffset Now,
     DateTimeOffset LeaseUntil,
     int MaxConcurrentUploadsPerDevice,
-    long MaxStagingBytes);
+    long MaxStagingBytes,
+    bool OnlyIfIdle = false);
 
 /// <summary>How a claim ended.</summary>
 internal enum ClaimOutcome
@@ -92,7 +104,16 @@ internal enum ClaimOutcome
 
     /// <summary>Staging space is used up.</summary>
     StagingFull,
+
+    /// <summary>A writer holds a live lease and the claim asked not to take over (<see cref="UploadClaim.OnlyIfIdle"/>).</summary>
+    WriterActive,
 }
+
+/// <summary>How a completion ended.</summary>
+/// <param name="Completed">False when another writer took the upload over (nothing changed).</param>
+/// <param name="Record">The record the index holds for the digest: this completion's, or the one stored first.</param>
+/// <param name="Added">True when this completion added the record (its files are now referenced).</param>
+internal sealed record CompletionResult(bool Completed, BlobRecord? Record, bool Added);
 
 /// <summary>The answer to a claim.</summary>
 /// <param name="Outcome">What happened.</param>

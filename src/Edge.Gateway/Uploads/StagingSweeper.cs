@@ -1,3 +1,4 @@
+using Edge.Gateway.Blobs;
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Storage;
 using Microsoft.Extensions.Options;
@@ -5,14 +6,16 @@ using Microsoft.Extensions.Options;
 namespace Edge.Gateway.Uploads;
 
 /// <summary>
-/// Removes uploads left untouched for <see cref="UploadOptions.StagingTtl"/> with their staged bytes, and work
-/// folders and staging folders that no session owns any more. Safe to run on every replica at once: each removal is
+/// Finishes uploads whose bytes were all in when their writer stopped (a crash during completion, a device that never
+/// came back), removes uploads left untouched for <see cref="UploadOptions.StagingTtl"/> with their staged bytes, and
+/// work folders and staging folders that no session owns any more. Safe to run on every replica at once: each step is
 /// conditional on the session still being idle.
 /// </summary>
 internal sealed class StagingSweeper(
     IUploadSessionStore sessions,
     StagingArea staging,
     BlobStore blobs,
+    PhotoIngest ingest,
     EdgeMetrics metrics,
     TimeProvider timeProvider,
     IOptions<UploadOptions> options,
@@ -39,6 +42,7 @@ internal sealed class StagingSweeper(
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
+        await CompleteStrandedAsync(now, cancellationToken);
         var cutoff = now - options.Value.StagingTtl;
         var expired = 0;
         IReadOnlyList<UploadSession> idle;
@@ -58,15 +62,79 @@ internal sealed class StagingSweeper(
         while (idle.Count == 500);
 
         RemoveStale(staging.Root, cutoff);
-        RemoveStale(blobs.WorkRoot, now - TimeSpan.FromHours(1));
+        RemoveStale(ingest.WorkRoot, now - TimeSpan.FromHours(1));
+        RemoveStale(blobs.TempRoot, now - TimeSpan.FromHours(1));
         metrics.SetStagingBytes(await sessions.GetReservedStagingBytesAsync(cancellationToken));
         return expired;
     }
 
-    // A folder whose files were all last written before the cutoff belongs to no live upload. Another replica's
+    /// <summary>
+    /// Completes uploads that hold every byte but whose writer is gone (its lease ran out), so the device finds its photo
+    /// stored even if it never resumes. Returns how many were completed.
+    /// </summary>
+    public async Task<int> CompleteStrandedAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var completed = 0;
+        foreach (var idle in await sessions.ListIdleAsync(now - options.Value.WriterLease, 500, cancellationToken))
+        {
+            if (idle.State != UploadState.InProgress || idle.CommittedOffset != idle.SizeBytes)
+            {
+                continue;
+            }
+
+            var claim = await sessions.ClaimAsync(
+                new UploadClaim(idle.UploadId, idle.DeviceId, idle.Sha256, idle.SizeBytes, idle.ContentType, now, now + options.Value.WriterLease,
+                    int.MaxValue, long.MaxValue, OnlyIfIdle: true),
+                cancellationToken);
+            if (claim.Outcome != ClaimOutcome.Claimed)
+            {
+                continue;
+            }
+
+            try
+            {
+                await ingest.CompleteAsync(claim.Session!, receivedSha256: null, cancellationToken);
+                UploadLog.StrandedCompleted(logger, idle.UploadId);
+                completed++;
+            }
+            catch (Exception e) when (e is UploadDigestMismatchException or Imaging.PhotoRejectedException or UploadTakenOverException)
+            {
+                // Settled: discarded, or another writer has it.
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                await sessions.ReleaseAsync(claim.Session!, CancellationToken.None);
+                UploadLog.StrandedFailed(logger, idle.UploadId, e);
+            }
+        }
+
+        return completed;
+    }
+
+    // A folder or file whose contents were all last written before the cutoff belongs to no live upload. Another replica's
     // sweeper (or this one's timer) may remove the same folders at the same time: a folder gone is a folder done.
     private static void RemoveStale(string root, DateTimeOffset cutoff)
     {
+        if (!Directory.Exists(root))
+        {
+            return;
+        }
+
+        foreach (var file in new DirectoryInfo(root).EnumerateFiles())
+        {
+            try
+            {
+                if (file.LastWriteTimeUtc < cutoff.UtcDateTime)
+                {
+                    file.Delete();
+                }
+            }
+            catch (IOException)
+            {
+                // In use or gone; the next pass decides again.
+            }
+        }
+
         foreach (var folder in new DirectoryInfo(root).EnumerateDirectories())
         {
             try

@@ -31,4 +31,10 @@ internal static partial class UploadLog
 
     [LoggerMessage(10, LogLevel.Debug, "Upload {UploadId} stream ended at offset {Offset} before the object was complete.")]
     public static partial void StreamEndedEarly(ILogger logger, string uploadId, long offset);
+
+    [LoggerMessage(11, LogLevel.Information, "Upload {UploadId}: completed by the sweeper (every byte was in, its writer was gone).")]
+    public static partial void StrandedCompleted(ILogger logger, string uploadId);
+
+    [LoggerMessage(12, LogLevel.Warning, "Upload {UploadId}: completing it for its gone writer failed; the next pass tries again.")]
+    public static partial void StrandedFailed(ILogger logger, string uploadId, Exception exception);
 }

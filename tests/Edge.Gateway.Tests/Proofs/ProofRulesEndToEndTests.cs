@@ -1,3 +1,4 @@
+using Edge.Gateway.Blobs;
 using Edge.Gateway.Storage;
 using Edge.Gateway.Tests.Infrastructure;
 using Edge.V1;
@@ -74,7 +75,7 @@ public sealed class ProofRulesEndToEndTests : IAsyncLifetime
         Assert.True(atCore.Proof.PhotoWithheld);
         Assert.Empty(atCore.Proof.Photos);
         Assert.False(blobs.Exists(stored.StoredSha256));
-        Assert.False(blobs.Exists(stored.Photo.ThumbnailSha256));
+        Assert.False(blobs.Exists(stored.Photo!.ThumbnailSha256));
     }
 
     [Fact]

@@ -1,11 +1,10 @@
+using Edge.Gateway.Blobs;
 using Edge.Gateway.Hosting;
 using Edge.Gateway.Storage;
 using Edge.Gateway.Storage.Redis;
 using Edge.Gateway.Storage.Sqlite;
 using Edge.Gateway.Tests.Infrastructure;
-using Edge.V1;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
 namespace Edge.Gateway.Tests.Storage;
@@ -22,11 +21,15 @@ public abstract class UploadSessionStoreContract : IDisposable
     public virtual void Dispose() => GC.SuppressFinalize(this);
 
     private static UploadClaim Claim(string id, string device = "d1", string sha = "aa", long size = 1000, DateTimeOffset? now = null,
-        int maxUploads = 4, long maxStaging = 1_000_000)
+        int maxUploads = 4, long maxStaging = 1_000_000, bool onlyIfIdle = false)
     {
         var at = now ?? T0;
-        return new UploadClaim(id, device, sha.PadRight(64, '0'), size, "image/jpeg", at, at.AddMinutes(2), maxUploads, maxStaging);
+        return new UploadClaim(id, device, sha.PadRight(64, '0'), size, "image/jpeg", at, at.AddMinutes(2), maxUploads, maxStaging, onlyIfIdle);
     }
+
+    private static BlobRecord Record(UploadSession session, string stored = "5")
+        => new(session.Sha256, stored.PadRight(64, '5'), 1000, "image/jpeg",
+            new PhotoFacts(640, 480, "JPEG", PhotoVerdict.Ok, 0.5, 900, stored.PadRight(64, '7'), "00ff00ff00ff00ff", true));
 
     [Fact]
     public async Task Claim_New_CreatesAtOffsetZeroWithOneSegment()
@@ -64,7 +67,8 @@ public abstract class UploadSessionStoreContract : IDisposable
         var current = (await Sessions.ClaimAsync(Claim("c3"), default)).Session!;
 
         Assert.False(await Sessions.TryCommitAsync(old, 500, T0, T0.AddMinutes(2), default));
-        Assert.False(await Sessions.TryCompleteAsync(old, new StoredBlob { Sha256 = old.Sha256 }, T0, default));
+        Assert.False((await Sessions.TryCompleteAsync(old, Record(old), T0, default)).Completed);
+        Assert.Null(await Blobs.GetAsync(old.Sha256, default));
         Assert.True(await Sessions.TryCommitAsync(current, 200, T0, T0.AddMinutes(2), default));
         Assert.Equal(200, (await Sessions.GetAsync("c3", default))!.CommittedOffset);
     }
@@ -74,13 +78,18 @@ public abstract class UploadSessionStoreContract : IDisposable
     {
         var session = (await Sessions.ClaimAsync(Claim("c4"), default)).Session!;
         Assert.True(await Sessions.TryCommitAsync(session, 1000, T0, T0.AddMinutes(2), default));
-        var blob = new StoredBlob { Sha256 = session.Sha256, StoredSha256 = session.Sha256, StoredSizeBytes = 1000 };
+        var blob = Record(session);
 
-        Assert.True(await Sessions.TryCompleteAsync(session, blob, T0, default));
+        var completed = await Sessions.TryCompleteAsync(session, blob, T0, default);
         var again = await Sessions.ClaimAsync(Claim("c4"), default);
 
+        Assert.True(completed.Completed);
+        Assert.True(completed.Added);
+        Assert.Equal(blob, completed.Record);
         Assert.Equal(ClaimOutcome.Completed, again.Outcome);
         Assert.Equal(blob, again.Session!.Blob);
+        Assert.Equal(blob, await Blobs.GetOwnedAsync("d1", session.Sha256, default));
+        Assert.Null(await Blobs.GetOwnedAsync("d2", session.Sha256, default));
         Assert.Equal(UploadState.Completed, again.Session.State);
         Assert.Equal(0, await Sessions.GetReservedStagingBytesAsync(default));
     }
@@ -164,20 +173,48 @@ public abstract class UploadSessionStoreContract : IDisposable
     }
 
     [Fact]
-    public async Task BlobIndex_FirstRecordWinsAndMissingAreReported()
+    public async Task Complete_OfADigestStoredAlready_KeepsTheFirstRecordAndAddsTheHold()
     {
-        var sha = new string('c', 64);
-        var first = new StoredBlob { Sha256 = sha, StoredSha256 = new string('d', 64), StoredSizeBytes = 5 };
-        var second = new StoredBlob { Sha256 = sha, StoredSha256 = new string('e', 64), StoredSizeBytes = 6 };
+        var first = (await Sessions.ClaimAsync(Claim("s1", device: "da", sha: "ab"), default)).Session!;
+        var second = (await Sessions.ClaimAsync(Claim("s2", device: "db", sha: "ab"), default)).Session!;
 
-        var put1 = await Blobs.PutAsync(first, default);
-        var put2 = await Blobs.PutAsync(second, default);
-        var missing = await Blobs.FindMissingAsync([sha, new string('f', 64)], default);
+        var a = await Sessions.TryCompleteAsync(first, Record(first, "1"), T0, default);
+        var b = await Sessions.TryCompleteAsync(second, Record(second, "2"), T0, default);
 
-        Assert.Equal(first, put1);
-        Assert.Equal(first, put2);
-        Assert.Equal(first, await Blobs.GetAsync(sha, default));
-        Assert.Equal([new string('f', 64)], missing);
+        Assert.True(a.Added);
+        Assert.False(b.Added);
+        Assert.Equal(a.Record, b.Record);
+        Assert.Equal(a.Record, (await Sessions.GetAsync("s2", default))!.Blob);
+        Assert.NotNull(await Blobs.GetOwnedAsync("db", first.Sha256, default));
+        Assert.False(await Blobs.IsFileReferencedAsync("2".PadRight(64, '5'), default));
+        Assert.True(await Blobs.IsFileReferencedAsync("1".PadRight(64, '5'), default));
+    }
+
+    [Fact]
+    public async Task Claim_AgainWithoutProgress_ReplacesTheEmptySegmentInsteadOfAddingOne()
+    {
+        var first = (await Sessions.ClaimAsync(Claim("g1"), default)).Session!;
+        Assert.True(await Sessions.TryCommitAsync(first, 400, T0, T0.AddMinutes(2), default));
+        await Sessions.ClaimAsync(Claim("g1"), default);
+        await Sessions.ClaimAsync(Claim("g1"), default);
+
+        var fourth = (await Sessions.ClaimAsync(Claim("g1"), default)).Session!;
+
+        Assert.Equal(4, fourth.Epoch);
+        Assert.Equal([new StagingSegment(1, 0), new StagingSegment(4, 400)], fourth.Segments);
+    }
+
+    [Fact]
+    public async Task Claim_OnlyIfIdle_LeavesALiveWriterAlone()
+    {
+        var live = (await Sessions.ClaimAsync(Claim("i1"), default)).Session!;
+
+        var refused = await Sessions.ClaimAsync(Claim("i1", onlyIfIdle: true), default);
+        var afterLease = await Sessions.ClaimAsync(Claim("i1", onlyIfIdle: true, now: T0.AddMinutes(3)), default);
+
+        Assert.Equal(ClaimOutcome.WriterActive, refused.Outcome);
+        Assert.Equal(ClaimOutcome.Claimed, afterLease.Outcome);
+        Assert.Equal(live.Epoch + 1, afterLease.Session!.Epoch);
     }
 }
 
@@ -190,7 +227,7 @@ public sealed class SqliteUploadSessionStoreTests : UploadSessionStoreContract
     {
         _database = new SqliteDatabase(Options.Create(new EdgeOptions { DataDirectory = _directory }));
         Sessions = new SqliteUploadSessionStore(_database);
-        Blobs = new SqliteBlobIndex(_database, new FakeTimeProvider());
+        Blobs = new SqliteBlobIndex(_database);
     }
 
     internal override IUploadSessionStore Sessions { get; }

@@ -1,3 +1,4 @@
+using Edge.Gateway.Blobs;
 using System.Diagnostics.Metrics;
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Imaging;

@@ -1,3 +1,4 @@
+using Edge.Gateway.Blobs;
 using Edge.Gateway.Imaging;
 using Edge.Gateway.Storage;
 using Edge.Gateway.Tests.Infrastructure;

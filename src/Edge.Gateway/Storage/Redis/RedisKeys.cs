@@ -26,6 +26,24 @@ internal sealed class RedisKeys(IOptions<EdgeOptions> options)
     /// <summary>A stored blob's record, by the device's digest.</summary>
     public RedisKey Blob(string sha256) => _prefix + "blob:" + sha256;
 
+    /// <summary>Set of the devices that hold a digest.</summary>
+    public RedisKey BlobOwners(string sha256) => _prefix + "blobowners:" + sha256;
+
+    /// <summary>Set of the digests a device holds.</summary>
+    public RedisKey DeviceBlobs(string deviceId) => _prefix + "device:" + deviceId + ":blobs";
+
+    /// <summary>Prefix of <see cref="DeviceBlobs"/> (followed by the device id and <c>:blobs</c>), for scripts.</summary>
+    public string DevicePrefix => _prefix + "device:";
+
+    /// <summary>Counter of the records that name a stored file (object or thumbnail).</summary>
+    public RedisKey BlobFile(string storedSha256) => _prefix + "file:" + storedSha256;
+
+    /// <summary>Prefix of <see cref="BlobFile"/>, for scripts.</summary>
+    public string BlobFilePrefix => _prefix + "file:";
+
+    /// <summary>Sorted set of digests no proof has named yet, by the time they were last uploaded (ms).</summary>
+    public RedisKey BlobsUnclaimed => _prefix + "blobs:unclaimed";
+
     /// <summary>Prefix (the whole prefix) for keys built inside Lua scripts.</summary>
     public string Prefix => _prefix;
 

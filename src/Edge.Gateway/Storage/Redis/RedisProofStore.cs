@@ -11,19 +11,23 @@ namespace Edge.Gateway.Storage.Redis;
 /// Proofs in Redis: a hash per proof, a sorted set per device for receipt replays, the proof outbox stream and photo
 /// reference counts, each change one script so it is atomic across replicas.
 /// </summary>
-internal sealed class RedisProofStore(IConnectionMultiplexer redis, RedisKeys keys, IOptions<ForwardingOptions> options) : IProofStore, IPhotoRetention
+internal sealed class RedisProofStore(IConnectionMultiplexer redis, RedisKeys keys, IOptions<ForwardingOptions> options) : IProofStore
 {
-    // KEYS[1] proof, KEYS[2] outbox, KEYS[3] device receipts, KEYS[3+i] blob index key i, KEYS[3+n+i] blob refs i.
-    // ARGV: device, receipt, request, now ms, proof id, photo digests (comma-separated).
+    // KEYS[1] proof, KEYS[2] outbox, KEYS[3] device receipts, KEYS[4] device's blobs, KEYS[5] unclaimed blobs,
+    // KEYS[5+i] blob refs i. ARGV: device, receipt, request, now ms, proof id, photo digests (comma-separated).
     private const string AddScript = """
         if redis.call('EXISTS', KEYS[1]) == 1 then
           return {0, redis.call('HGET', KEYS[1], 'd'), redis.call('HGET', KEYS[1], 'r'), redis.call('HGET', KEYS[1], 'q'), redis.call('HGET', KEYS[1], 'ph')}
         end
-        local n = (#KEYS - 3) / 2
-        for i = 1, n do
-          if redis.call('EXISTS', KEYS[3 + i]) == 0 then return {2, i} end
+        local digests = {}
+        for sha in string.gmatch(ARGV[6], '[^,]+') do table.insert(digests, sha) end
+        for i, sha in ipairs(digests) do
+          if redis.call('SISMEMBER', KEYS[4], sha) == 0 then return {2, i} end
         end
-        for i = 1, n do redis.call('HINCRBY', KEYS[3 + n + i], 'pending', 1) end
+        for i, sha in ipairs(digests) do
+          redis.call('HINCRBY', KEYS[5 + i], 'pending', 1)
+          redis.call('ZREM', KEYS[5], sha)
+        end
         redis.call('HSET', KEYS[1], 'd', ARGV[1], 'r', ARGV[2], 'q', ARGV[3], 'ph', ARGV[6])
         redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
         redis.call('XADD', KEYS[2], '*', 'i', ARGV[5], 't', ARGV[4])
@@ -54,37 +58,16 @@ internal sealed class RedisProofStore(IConnectionMultiplexer redis, RedisKeys ke
         return 1
         """;
 
-    // KEYS[1] blob refs, KEYS[2] blob index key, KEYS[3] releasable set. ARGV: digest, cutoff ms.
-    private const string ReleaseScript = """
-        local pending = tonumber(redis.call('HGET', KEYS[1], 'pending') or '0')
-        if pending > 0 then
-          redis.call('ZREM', KEYS[3], ARGV[1])
-          return false
-        end
-        local done = tonumber(redis.call('HGET', KEYS[1], 'done') or '0')
-        if done > tonumber(ARGV[2]) then return false end
-        local blob = redis.call('GET', KEYS[2])
-        redis.call('DEL', KEYS[1], KEYS[2])
-        redis.call('ZREM', KEYS[3], ARGV[1])
-        return blob
-        """;
-
-    // KEYS[1] blob refs, KEYS[2] blob index key.
-    private const string ReleaseUnreferencedScript = """
-        if redis.call('EXISTS', KEYS[1]) == 1 then return false end
-        local blob = redis.call('GET', KEYS[2])
-        redis.call('DEL', KEYS[2])
-        return blob
-        """;
-
     private IDatabase Db => redis.GetDatabase();
 
     public async Task<ProofAddResult> AddAsync(ProofRecord record, CancellationToken cancellationToken)
     {
         var proofId = record.Receipt.ProofId;
         var digests = record.PhotoDigests;
-        var keyList = new List<RedisKey> { keys.Proof(proofId), keys.Outbox(OutboxLane.Proofs), keys.DeviceReceipts(record.DeviceId) };
-        keyList.AddRange(digests.Select(d => keys.Blob(d)));
+        var keyList = new List<RedisKey>
+        {
+            keys.Proof(proofId), keys.Outbox(OutboxLane.Proofs), keys.DeviceReceipts(record.DeviceId), keys.DeviceBlobs(record.DeviceId), keys.BlobsUnclaimed,
+        };
         keyList.AddRange(digests.Select(d => keys.BlobRefs(d)));
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(AddScript, [.. keyList],
         [
@@ -137,25 +120,6 @@ internal sealed class RedisProofStore(IConnectionMultiplexer redis, RedisKeys ke
         }
 
         return receipts;
-    }
-
-    public async Task<IReadOnlyList<string>> ListReleasableAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken)
-    {
-        var values = await Db.SortedSetRangeByScoreAsync(keys.BlobsReleasable, double.NegativeInfinity, before.ToUnixTimeMilliseconds(), take: limit);
-        return values.Select(v => (string)v!).ToList();
-    }
-
-    public async Task<StoredBlob?> TryReleaseAsync(string sha256, DateTimeOffset before, CancellationToken cancellationToken)
-    {
-        var result = await Db.ScriptEvaluateAsync(ReleaseScript, [keys.BlobRefs(sha256), keys.Blob(sha256), keys.BlobsReleasable],
-            [sha256, before.ToUnixTimeMilliseconds()]);
-        return result.IsNull ? null : StoredBlob.Parser.ParseFrom((byte[])result!);
-    }
-
-    public async Task<StoredBlob?> TryReleaseUnreferencedAsync(string sha256, CancellationToken cancellationToken)
-    {
-        var result = await Db.ScriptEvaluateAsync(ReleaseUnreferencedScript, [keys.BlobRefs(sha256), keys.Blob(sha256)]);
-        return result.IsNull ? null : StoredBlob.Parser.ParseFrom((byte[])result!);
     }
 
     private static ProofRecord Map(string device, byte[] receipt, byte[] request, string? photos)

@@ -1,6 +1,5 @@
 using System.Globalization;
-using Edge.V1;
-using Google.Protobuf;
+using Edge.Gateway.Blobs;
 using StackExchange.Redis;
 
 namespace Edge.Gateway.Storage.Redis;
@@ -12,7 +11,7 @@ namespace Edge.Gateway.Storage.Redis;
 internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, RedisKeys keys) : IUploadSessionStore
 {
     // KEYS: session, device writers, reserved counter, touch index.
-    // ARGV: id, device, sha, size, type, now, lease, max writers, max staging bytes.
+    // ARGV: id, device, sha, size, type, now, lease, max writers, max staging bytes, only if idle (1/0).
     private const string ClaimScript = """
         redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[6])
         if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -21,13 +20,21 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
           if h[2] ~= ARGV[3] or h[3] ~= ARGV[4] then return {'different'} end
           if h[4] == '2' then return {'completed'} end
           local live = tonumber(h[8]) > tonumber(ARGV[6])
+          if live and ARGV[10] == '1' then return {'active'} end
           if not live then
             local others = redis.call('ZCARD', KEYS[2])
             if redis.call('ZSCORE', KEYS[2], ARGV[1]) then others = others - 1 end
             if others >= tonumber(ARGV[8]) then return {'busy'} end
           end
           local epoch = tonumber(h[6]) + 1
-          redis.call('HSET', KEYS[1], 'epoch', epoch, 'segments', h[7] .. ',' .. epoch .. ':' .. h[5], 'touched', ARGV[6], 'lease', ARGV[7])
+          local segments = h[7]
+          local last = tonumber(string.match(segments, ':(%d+)$'))
+          if last and last >= tonumber(h[5]) then
+            segments = string.match(segments, '^(.*),[^,]*$') or ''
+          end
+          if segments ~= '' then segments = segments .. ',' end
+          segments = segments .. epoch .. ':' .. h[5]
+          redis.call('HSET', KEYS[1], 'epoch', epoch, 'segments', segments, 'touched', ARGV[6], 'lease', ARGV[7])
           redis.call('ZADD', KEYS[2], ARGV[7], ARGV[1])
           redis.call('ZADD', KEYS[4], ARGV[6], ARGV[1])
           if live then return {'claimed', '1', '1'} end
@@ -54,15 +61,35 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
         return 1
         """;
 
-    // KEYS: session, device writers, touch index, reserved counter. ARGV: id, epoch, blob, now.
+    // KEYS: session, device writers, touch index, reserved counter, blob, owners, device blobs, refs, releasable, unclaimed.
+    // ARGV: id, epoch, record, now, device, sha, files (comma-separated), file prefix.
     private const string CompleteScript = """
         local h = redis.call('HMGET', KEYS[1], 'epoch', 'state', 'size')
-        if h[1] ~= ARGV[2] or h[2] ~= '1' then return 0 end
-        redis.call('HSET', KEYS[1], 'state', '2', 'committed', h[3], 'blob', ARGV[3], 'touched', ARGV[4], 'lease', '0')
+        if h[1] ~= ARGV[2] or h[2] ~= '1' then return {0} end
+        local record = redis.call('GET', KEYS[5])
+        local added = 0
+        if not record then
+          record = ARGV[3]
+          added = 1
+          redis.call('SET', KEYS[5], record)
+          for f in string.gmatch(ARGV[7], '[^,]+') do redis.call('INCR', ARGV[8] .. f) end
+        end
+        redis.call('SADD', KEYS[6], ARGV[5])
+        redis.call('SADD', KEYS[7], ARGV[6])
+        local pending = redis.call('HGET', KEYS[8], 'pending')
+        if pending then
+          if tonumber(pending) <= 0 then
+            redis.call('HSET', KEYS[8], 'done', ARGV[4])
+            redis.call('ZADD', KEYS[9], ARGV[4], ARGV[6])
+          end
+        else
+          redis.call('ZADD', KEYS[10], ARGV[4], ARGV[6])
+        end
+        redis.call('HSET', KEYS[1], 'state', '2', 'committed', h[3], 'blob', record, 'touched', ARGV[4], 'lease', '0')
         redis.call('ZREM', KEYS[2], ARGV[1])
         redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
         redis.call('DECRBY', KEYS[4], h[3])
-        return 1
+        return {1, record, added}
         """;
 
     // KEYS: session, device writers. ARGV: id, epoch.
@@ -96,7 +123,7 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
             [keys.Upload(claim.UploadId), keys.DeviceWriters(claim.DeviceId), keys.StagingReserved, keys.UploadsByTouch],
             [claim.UploadId, claim.DeviceId, claim.Sha256, claim.SizeBytes, claim.ContentType,
              claim.Now.ToUnixTimeMilliseconds(), claim.LeaseUntil.ToUnixTimeMilliseconds(),
-             claim.MaxConcurrentUploadsPerDevice, claim.MaxStagingBytes]))!;
+             claim.MaxConcurrentUploadsPerDevice, claim.MaxStagingBytes, claim.OnlyIfIdle ? "1" : "0"]))!;
 
         switch ((string?)result[0])
         {
@@ -106,6 +133,8 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
                 return new ClaimResult(ClaimOutcome.TooManyUploads, null);
             case "full":
                 return new ClaimResult(ClaimOutcome.StagingFull, null);
+            case "active":
+                return new ClaimResult(ClaimOutcome.WriterActive, null);
             case "different":
                 return new ClaimResult(ClaimOutcome.DifferentObject, await GetAsync(claim.UploadId, cancellationToken));
             case "completed":
@@ -122,10 +151,22 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
             [keys.Upload(session.UploadId), keys.DeviceWriters(session.DeviceId), keys.UploadsByTouch],
             [session.UploadId, session.Epoch, committedOffset, now.ToUnixTimeMilliseconds(), leaseUntil.ToUnixTimeMilliseconds()]) == 1;
 
-    public async Task<bool> TryCompleteAsync(UploadSession session, StoredBlob blob, DateTimeOffset now, CancellationToken cancellationToken)
-        => (int)await Db.ScriptEvaluateAsync(CompleteScript,
-            [keys.Upload(session.UploadId), keys.DeviceWriters(session.DeviceId), keys.UploadsByTouch, keys.StagingReserved],
-            [session.UploadId, session.Epoch, blob.ToByteArray(), now.ToUnixTimeMilliseconds()]) == 1;
+    public async Task<CompletionResult> TryCompleteAsync(UploadSession session, BlobRecord record, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var sha = session.Sha256;
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(CompleteScript,
+            [
+                keys.Upload(session.UploadId), keys.DeviceWriters(session.DeviceId), keys.UploadsByTouch, keys.StagingReserved,
+                keys.Blob(sha), keys.BlobOwners(sha), keys.DeviceBlobs(session.DeviceId), keys.BlobRefs(sha), keys.BlobsReleasable, keys.BlobsUnclaimed,
+            ],
+            [
+                session.UploadId, session.Epoch, BlobRecordCodec.Encode(record), now.ToUnixTimeMilliseconds(), session.DeviceId, sha,
+                string.Join(',', record.Files), keys.BlobFilePrefix,
+            ]))!;
+        return (long)result[0] == 0
+            ? new CompletionResult(false, null, false)
+            : new CompletionResult(true, BlobRecordCodec.Decode((byte[])result[1]!), (long)result[2] == 1);
+    }
 
     public Task ReleaseAsync(UploadSession session, CancellationToken cancellationToken)
         => Db.ScriptEvaluateAsync(ReleaseScript,
@@ -190,6 +231,6 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
             Segments: UploadSession.ParseSegments((string)fields["segments"]!),
             CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds((long)fields["created"]),
             TouchedAt: DateTimeOffset.FromUnixTimeMilliseconds((long)fields["touched"]),
-            Blob: blob.IsNullOrEmpty ? null : StoredBlob.Parser.ParseFrom((byte[])blob!));
+            Blob: blob.IsNullOrEmpty ? null : BlobRecordCodec.Decode((byte[])blob!));
     }
 }

@@ -56,6 +56,21 @@ internal sealed class SqliteDatabase
         using var command = connection.CreateCommand();
         command.CommandText = Schema;
         command.ExecuteNonQuery();
+        EnsureBlobTables(connection);
+    }
+
+    private static void EnsureBlobTables(SqliteConnection connection)
+    {
+        if (Scalar(connection, null, "SELECT 1 FROM pragma_table_info('blobs') WHERE name = 'uploaded_ms'") is not null)
+        {
+            return;
+        }
+
+        SqliteForwardingSchema.Create(connection);
+        using var transaction = connection.BeginTransaction(deferred: false);
+        Execute(connection, transaction, SqliteBlobTables.Schema);
+        SqliteBlobTables.MigrateExisting(connection, transaction);
+        transaction.Commit();
     }
 
     /// <summary>Path of the database file.</summary>
@@ -76,6 +91,17 @@ internal sealed class SqliteDatabase
             ? "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;"
             : "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;";
         command.ExecuteNonQuery();
+        return connection;
+    }
+
+    /// <summary>
+    /// Opens a pooled connection for reads only: no pragmas to run, so a lookup costs one statement. WAL readers do not
+    /// wait for writers; the connection's default timeout covers the rare busy moment of a checkpoint.
+    /// </summary>
+    public SqliteConnection OpenRead()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
         return connection;
     }
 

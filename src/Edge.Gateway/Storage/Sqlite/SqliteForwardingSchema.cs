@@ -60,9 +60,14 @@ internal static class SqliteForwardingSchema
             }
 
             using var connection = database.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = Schema;
-            command.ExecuteNonQuery();
+            Create(connection);
         }
+    }
+
+    public static void Create(Microsoft.Data.Sqlite.SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = Schema;
+        command.ExecuteNonQuery();
     }
 }

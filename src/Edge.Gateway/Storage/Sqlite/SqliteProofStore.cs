@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Edge.Gateway.Storage.Sqlite;
 
 /// <summary>Proofs, their outbox rows and their photos' references in the embedded state file, each change one transaction.</summary>
-internal sealed class SqliteProofStore : IProofStore, IPhotoRetention
+internal sealed class SqliteProofStore : IProofStore
 {
     private readonly SqliteDatabase _database;
     private readonly IOptions<ForwardingOptions> _options;
@@ -34,7 +34,8 @@ internal sealed class SqliteProofStore : IProofStore, IPhotoRetention
 
         foreach (var digest in record.PhotoDigests)
         {
-            if (SqliteDatabase.Scalar(connection, transaction, "SELECT 1 FROM blobs WHERE sha256 = $sha", ("$sha", digest)) is null)
+            if (SqliteDatabase.Scalar(connection, transaction, "SELECT 1 FROM blob_owners WHERE device_id = $device AND sha256 = $sha",
+                ("$device", record.DeviceId), ("$sha", digest)) is null)
             {
                 return Task.FromResult(new ProofAddResult(ProofAddOutcome.PhotoMissing, MissingDigest: digest));
             }
@@ -116,61 +117,6 @@ internal sealed class SqliteProofStore : IProofStore, IPhotoRetention
         }
 
         return Task.FromResult<IReadOnlyList<ProofReceipt>>(receipts);
-    }
-
-    public Task<IReadOnlyList<string>> ListReleasableAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken)
-    {
-        using var connection = _database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT sha256 FROM blob_refs WHERE pending = 0 AND done_ms <= $before ORDER BY done_ms LIMIT $limit";
-        command.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$limit", limit);
-        using var reader = command.ExecuteReader();
-        var digests = new List<string>();
-        while (reader.Read())
-        {
-            digests.Add(reader.GetString(0));
-        }
-
-        return Task.FromResult<IReadOnlyList<string>>(digests);
-    }
-
-    public Task<StoredBlob?> TryReleaseAsync(string sha256, DateTimeOffset before, CancellationToken cancellationToken)
-    {
-        using var connection = _database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        var releasable = SqliteDatabase.Scalar(connection, transaction, "SELECT 1 FROM blob_refs WHERE sha256 = $sha AND pending = 0 AND done_ms <= $before",
-            ("$sha", sha256), ("$before", before.ToUnixTimeMilliseconds()));
-        if (releasable is null)
-        {
-            return Task.FromResult<StoredBlob?>(null);
-        }
-
-        var blob = TakeBlob(connection, transaction, sha256);
-        SqliteDatabase.Execute(connection, transaction, "DELETE FROM blob_refs WHERE sha256 = $sha", ("$sha", sha256));
-        transaction.Commit();
-        return Task.FromResult(blob);
-    }
-
-    public Task<StoredBlob?> TryReleaseUnreferencedAsync(string sha256, CancellationToken cancellationToken)
-    {
-        using var connection = _database.Open();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        if (SqliteDatabase.Scalar(connection, transaction, "SELECT 1 FROM blob_refs WHERE sha256 = $sha", ("$sha", sha256)) is not null)
-        {
-            return Task.FromResult<StoredBlob?>(null);
-        }
-
-        var blob = TakeBlob(connection, transaction, sha256);
-        transaction.Commit();
-        return Task.FromResult(blob);
-    }
-
-    private static StoredBlob? TakeBlob(SqliteConnection connection, SqliteTransaction transaction, string sha256)
-    {
-        var record = SqliteDatabase.Scalar(connection, transaction, "SELECT record FROM blobs WHERE sha256 = $sha", ("$sha", sha256)) as byte[];
-        SqliteDatabase.Execute(connection, transaction, "DELETE FROM blobs WHERE sha256 = $sha", ("$sha", sha256));
-        return record is null ? null : StoredBlob.Parser.ParseFrom(record);
     }
 
     private static ProofRecord? Read(SqliteConnection connection, SqliteTransaction? transaction, string proofId)

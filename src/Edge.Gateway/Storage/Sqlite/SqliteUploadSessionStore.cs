@@ -1,5 +1,4 @@
-using Edge.V1;
-using Google.Protobuf;
+using Edge.Gateway.Blobs;
 using Microsoft.Data.Sqlite;
 
 namespace Edge.Gateway.Storage.Sqlite;
@@ -41,13 +40,18 @@ internal sealed class SqliteUploadSessionStore(SqliteDatabase database) : IUploa
             }
 
             var live = lease > now;
+            if (live && claim.OnlyIfIdle)
+            {
+                return Task.FromResult(new ClaimResult(ClaimOutcome.WriterActive, null));
+            }
+
             if (!live && CountLiveWriters(connection, transaction, claim.DeviceId, claim.UploadId, now) >= claim.MaxConcurrentUploadsPerDevice)
             {
                 return Task.FromResult(new ClaimResult(ClaimOutcome.TooManyUploads, null));
             }
 
             var epoch = session.Epoch + 1;
-            var segments = session.Segments.Append(new StagingSegment(epoch, session.CommittedOffset)).ToArray();
+            var segments = UploadSession.NextSegments(session.Segments, epoch, session.CommittedOffset);
             SqliteDatabase.Execute(connection, transaction,
                 "UPDATE upload_sessions SET epoch = $epoch, segments = $segments, touched_ms = $now, lease_until_ms = $lease WHERE upload_id = $id",
                 ("$epoch", epoch), ("$segments", UploadSession.FormatSegments(segments)), ("$now", now), ("$lease", leaseUntil), ("$id", claim.UploadId));
@@ -87,13 +91,23 @@ internal sealed class SqliteUploadSessionStore(SqliteDatabase database) : IUploa
         return Task.FromResult(rows == 1);
     }
 
-    public Task<bool> TryCompleteAsync(UploadSession session, StoredBlob blob, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<CompletionResult> TryCompleteAsync(UploadSession session, BlobRecord record, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        var rows = SqliteDatabase.Execute(connection, null,
-            "UPDATE upload_sessions SET state = 2, committed_offset = size_bytes, blob = $blob, touched_ms = $now, lease_until_ms = 0 WHERE upload_id = $id AND epoch = $epoch AND state = 1",
-            ("$blob", blob.ToByteArray()), ("$now", now.ToUnixTimeMilliseconds()), ("$id", session.UploadId), ("$epoch", session.Epoch));
-        return Task.FromResult(rows == 1);
+        using var transaction = connection.BeginTransaction(deferred: false);
+        if (SqliteDatabase.Scalar(connection, transaction, "SELECT 1 FROM upload_sessions WHERE upload_id = $id AND epoch = $epoch AND state = 1",
+            ("$id", session.UploadId), ("$epoch", session.Epoch)) is null)
+        {
+            return Task.FromResult(new CompletionResult(false, null, false));
+        }
+
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var (stands, added) = SqliteBlobTables.Adopt(connection, transaction, session.DeviceId, record, nowMs);
+        SqliteDatabase.Execute(connection, transaction,
+            "UPDATE upload_sessions SET state = 2, committed_offset = size_bytes, blob = $blob, touched_ms = $now, lease_until_ms = 0 WHERE upload_id = $id",
+            ("$blob", BlobRecordCodec.Encode(stands)), ("$now", nowMs), ("$id", session.UploadId));
+        transaction.Commit();
+        return Task.FromResult(new CompletionResult(true, stands, added));
     }
 
     public Task ReleaseAsync(UploadSession session, CancellationToken cancellationToken)
@@ -185,7 +199,7 @@ internal sealed class SqliteUploadSessionStore(SqliteDatabase database) : IUploa
             Segments: UploadSession.ParseSegments(reader.GetString(8)),
             CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),
             TouchedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10)),
-            Blob: reader.IsDBNull(12) ? null : StoredBlob.Parser.ParseFrom((byte[])reader[12]));
+            Blob: reader.IsDBNull(12) ? null : BlobRecordCodec.Decode((byte[])reader[12]));
         return (session, reader.GetInt64(11));
     }
 }

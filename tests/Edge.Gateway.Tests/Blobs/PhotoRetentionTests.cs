@@ -1,12 +1,11 @@
-using Edge.Gateway.Forwarding;
-using Edge.Gateway.Storage;
+using Edge.Gateway.Blobs;
 using Edge.Gateway.Tests.Infrastructure;
 using Edge.V1;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using static Edge.Gateway.Tests.Infrastructure.TestIntake;
 
-namespace Edge.Gateway.Tests.Forwarding;
+namespace Edge.Gateway.Tests.Blobs;
 
 /// <summary>Photos leave the gateway's disk only after the core has them and the retention has passed; never before.</summary>
 [Collection(RedisCollection.Name)]
@@ -27,7 +26,7 @@ public sealed class PhotoRetentionTests(RedisServer redis)
         var index = host.Services.GetRequiredService<IBlobIndex>();
         var stored = new[] { (await index.GetAsync(photos[0], CancellationToken.None))!, (await index.GetAsync(photos[1], CancellationToken.None))! };
         var blobs = host.Services.GetRequiredService<BlobStore>();
-        var sweeper = host.Services.GetServices<IHostedService>().OfType<ForwardingSweeper>().Single();
+        var sweeper = host.Services.GetServices<IHostedService>().OfType<BlobSweeper>().Single();
         var client = new V1.Proofs.ProofsClient(channel);
 
         // Photo 0: its proof reaches the core. Photo 1: its proof waits, the core is down.
@@ -49,9 +48,9 @@ public sealed class PhotoRetentionTests(RedisServer redis)
 
         Assert.True(keptRightAfterCommit);
         Assert.False(blobs.Exists(stored[0].StoredSha256));
-        Assert.False(blobs.Exists(stored[0].Photo.ThumbnailSha256));
+        Assert.False(blobs.Exists(stored[0].Photo!.ThumbnailSha256));
         Assert.True(blobs.Exists(stored[1].StoredSha256)); // its proof has not reached the core
-        Assert.True(blobs.Exists(stored[1].Photo.ThumbnailSha256));
+        Assert.True(blobs.Exists(stored[1].Photo!.ThumbnailSha256));
 
         await SetCoreDownAsync(admin, down: false);
         await WaitUntilAsync(async () => (await client.GetProofStatusAsync(new GetProofStatusRequest { ProofId = $"waiting-{useRedis}" })).Status == ProofStatus.Committed);
