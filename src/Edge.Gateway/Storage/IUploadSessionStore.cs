@@ -36,6 +36,12 @@ internal interface IUploadSessionStore
     /// <summary>Sessions not touched since <paramref name="touchedBefore"/>, oldest first.</summary>
     Task<IReadOnlyList<UploadSession>> ListIdleAsync(DateTimeOffset touchedBefore, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Unfinished sessions that hold every byte and were not touched since <paramref name="touchedBefore"/> (their
+    /// writer stopped during completion), oldest first.
+    /// </summary>
+    Task<IReadOnlyList<UploadSession>> ListFullyReceivedAsync(DateTimeOffset touchedBefore, int limit, CancellationToken cancellationToken);
+
     /// <summary>Removes the session if it is still untouched since <paramref name="touchedBefore"/>.</summary>
     Task<bool> TryExpireAsync(string uploadId, DateTimeOffset touchedBefore, CancellationToken cancellationToken);
 

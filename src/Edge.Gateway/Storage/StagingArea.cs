@@ -113,6 +113,9 @@ internal sealed class StagingArea
         return target;
     }
 
+    /// <summary>True when the upload has a staging folder.</summary>
+    public bool Exists(string uploadId) => Directory.Exists(FolderFor(uploadId));
+
     /// <summary>Removes an upload's staged bytes.</summary>
     public void Delete(string uploadId)
     {

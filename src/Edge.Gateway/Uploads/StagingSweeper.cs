@@ -39,9 +39,9 @@ internal sealed class StagingSweeper(
     }
 
     /// <summary>One pass. Returns the number of uploads expired.</summary>
-    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    public async Task<int> SweepAsync(CancellationToken cancellationToken, DateTimeOffset? at = null)
     {
-        var now = timeProvider.GetUtcNow();
+        var now = at ?? timeProvider.GetUtcNow();
         await CompleteStrandedAsync(now, cancellationToken);
         var cutoff = now - options.Value.StagingTtl;
         var expired = 0;
@@ -75,13 +75,8 @@ internal sealed class StagingSweeper(
     public async Task<int> CompleteStrandedAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var completed = 0;
-        foreach (var idle in await sessions.ListIdleAsync(now - options.Value.WriterLease, 500, cancellationToken))
+        foreach (var idle in await sessions.ListFullyReceivedAsync(now - options.Value.WriterLease, 100, cancellationToken))
         {
-            if (idle.State != UploadState.InProgress || idle.CommittedOffset != idle.SizeBytes)
-            {
-                continue;
-            }
-
             var claim = await sessions.ClaimAsync(
                 new UploadClaim(idle.UploadId, idle.DeviceId, idle.Sha256, idle.SizeBytes, idle.ContentType, now, now + options.Value.WriterLease,
                     int.MaxValue, long.MaxValue, OnlyIfIdle: true),

@@ -50,6 +50,13 @@ internal sealed partial class UploadsService(
             ValidateStart(start);
             if (await blobIndex.GetOwnedAsync(device.DeviceId, start.Sha256, token) is { } owned)
             {
+                // An earlier completion of this upload may have stopped before it removed the staged bytes.
+                if (staging.Exists(start.UploadId) && await sessions.GetAsync(start.UploadId, token) is { State: UploadState.Completed } done
+                    && done.DeviceId == device.DeviceId)
+                {
+                    staging.Delete(start.UploadId);
+                }
+
                 metrics.DedupeHit();
                 UploadLog.DedupeHit(logger, start.UploadId, start.Sha256);
                 await responseStream.WriteAsync(Started(start.SizeBytes, owned), token);

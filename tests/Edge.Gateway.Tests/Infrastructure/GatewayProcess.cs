@@ -92,6 +92,9 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the process to end by itself; false when it is still running after <paramref name="timeout"/>.</summary>
+    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+
     /// <summary>SIGTERM, as an orchestrator stops a node: the gateway shuts down gracefully. Returns its exit code.</summary>
     public async Task<int> TerminateAsync()
     {

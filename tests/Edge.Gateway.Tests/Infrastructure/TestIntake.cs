@@ -80,6 +80,42 @@ internal static class TestIntake
         };
     }
 
+    /// <summary>Routes the simulator serves first; a token for all of them lets a test pick a stop of a kind.</summary>
+    public static readonly string[] FirstRoutes = Enumerable.Range(1, 12).Select(i => $"R-{i:0000}").ToArray();
+
+    /// <summary>The first stop of <see cref="FirstRoutes"/> that matches, with its route.</summary>
+    public static async Task<(string Route, V1.Stop Stop)> FindStopAsync(GrpcChannel channel, Func<V1.Stop, bool> predicate)
+    {
+        var manifests = new V1.Manifests.ManifestsClient(channel);
+        foreach (var route in FirstRoutes)
+        {
+            var manifest = (await manifests.GetManifestAsync(new GetManifestRequest { RouteId = route })).Manifest;
+            if (manifest.Stops.FirstOrDefault(predicate) is { } stop)
+            {
+                return (route, stop);
+            }
+        }
+
+        throw new InvalidOperationException("no such stop in the simulator's first routes");
+    }
+
+    /// <summary>A proof closing <paramref name="stop"/> at the given position.</summary>
+    public static SubmitProofRequest ProofAt(string id, string route, V1.Stop stop, double latitude, double longitude, params string[] photos) => new()
+    {
+        ProofId = id,
+        RouteId = route,
+        StopId = stop.StopId,
+        PackageIds = { stop.Packages[0].PackageId },
+        DeliveredAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        Location = new V1.DeviceLocation { Latitude = latitude, Longitude = longitude, AccuracyMeters = 5 },
+        PlaceLeft = V1.PlaceLeft.FrontDoor,
+        PhotoSha256 = { photos },
+    };
+
+    /// <summary>A proof closing <paramref name="stop"/> at the stop's own position.</summary>
+    public static SubmitProofRequest ProofAt(string id, string route, V1.Stop stop, params string[] photos)
+        => ProofAt(id, route, stop, stop.Location.Latitude, stop.Location.Longitude, photos);
+
     /// <summary>Uploads <paramref name="count"/> distinct real JPEGs; returns their device digests.</summary>
     public static async Task<string[]> UploadPhotosAsync(GrpcChannel channel, int count, string prefix)
     {

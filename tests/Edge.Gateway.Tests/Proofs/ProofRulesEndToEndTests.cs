@@ -14,7 +14,7 @@ namespace Edge.Gateway.Tests.Proofs;
 /// </summary>
 public sealed class ProofRulesEndToEndTests : IAsyncLifetime
 {
-    private static readonly string[] Routes = Enumerable.Range(1, 12).Select(i => $"R-{i:0000}").ToArray();
+    private static readonly string[] Routes = FirstRoutes;
     private GatewayHost _host = null!;
     private Grpc.Net.Client.GrpcChannel _channel = null!;
 
@@ -26,32 +26,7 @@ public sealed class ProofRulesEndToEndTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private async Task<(string Route, Stop Stop)> FindStopAsync(Func<Stop, bool> predicate)
-    {
-        var manifests = new V1.Manifests.ManifestsClient(_channel);
-        foreach (var route in Routes)
-        {
-            var manifest = (await manifests.GetManifestAsync(new GetManifestRequest { RouteId = route })).Manifest;
-            if (manifest.Stops.FirstOrDefault(predicate) is { } stop)
-            {
-                return (route, stop);
-            }
-        }
-
-        throw new InvalidOperationException("no such stop in the simulator's first routes");
-    }
-
-    private static SubmitProofRequest ProofAt(string id, string route, Stop stop, double latitude, double longitude, params string[] photos) => new()
-    {
-        ProofId = id,
-        RouteId = route,
-        StopId = stop.StopId,
-        PackageIds = { stop.Packages[0].PackageId },
-        DeliveredAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-        Location = new DeviceLocation { Latitude = latitude, Longitude = longitude, AccuracyMeters = 5 },
-        PlaceLeft = PlaceLeft.FrontDoor,
-        PhotoSha256 = { photos },
-    };
+    private Task<(string Route, Stop Stop)> FindStopAsync(Func<Stop, bool> predicate) => TestIntake.FindStopAsync(_channel, predicate);
 
     [Theory]
     [InlineData(true)]

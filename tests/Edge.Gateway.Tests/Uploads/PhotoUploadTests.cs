@@ -77,18 +77,22 @@ public sealed class PhotoUploadTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Upload_SamePhotoFromAnotherDevice_AnswersAtOnceWithTheSameReport()
+    public async Task Upload_SamePhotoFromAnotherDevice_SendsItsBytesAndGetsTheSameStoredPhoto()
     {
         var host = await StartAsync();
         var photo = TestPhotos.PhoneJpeg(800, 600);
         var first = await UploadAsync(Client(host), "photo-a", photo);
 
+        var again = await UploadAsync(Client(host), "photo-a2", photo);
         var second = await UploadAsync(Client(host, "device-2"), "photo-b", photo);
-        var missing = await Client(host).FindMissingBlobsAsync(new FindMissingBlobsRequest { Sha256 = { Sha256(photo) } });
+        var missing = await Client(host, "device-2").FindMissingBlobsAsync(new FindMissingBlobsRequest { Sha256 = { Sha256(photo) } });
 
-        Assert.True(second.Started.BlobExists);
-        Assert.Equal(first.Completed!.Blob, second.Started.Blob);
+        Assert.True(again.Started.BlobExists); // the device that holds it is answered at once
+        Assert.Equal(first.Completed!.Blob, again.Started.Blob);
+        Assert.False(second.Started.BlobExists); // another device learns nothing of it and sends the bytes
+        Assert.Equal(first.Completed.Blob, second.Completed!.Blob);
         Assert.Empty(missing.MissingSha256);
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(host.DataDirectory, "blobs"), "*", SearchOption.AllDirectories).Length);
     }
 
     [Fact]

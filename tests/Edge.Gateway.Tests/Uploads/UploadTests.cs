@@ -143,19 +143,21 @@ public abstract class UploadTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Upload_OfStoredDigest_AnswersAtOnceWithTheBlob()
+    public async Task Upload_OfADigestTheDeviceHolds_AnswersAtOnceWithTheBlob()
     {
         var host = await StartAsync();
         var data = RandomBytes(300_000, seed: 5);
         await UploadAsync(Client(host), "first", data);
 
-        var again = await UploadAsync(Client(host, "device-2"), "second", data);
+        var again = await UploadAsync(Client(host), "second", data);
         var missing = await Client(host).FindMissingBlobsAsync(new FindMissingBlobsRequest { Sha256 = { Sha256(data), Sha256([1, 2, 3]) } });
+        var missingForOther = await Client(host, "device-2").FindMissingBlobsAsync(new FindMissingBlobsRequest { Sha256 = { Sha256(data) } });
 
         Assert.True(again.Started.BlobExists);
         Assert.Equal(Sha256(data), again.Started.Blob.StoredSha256);
         Assert.Empty(again.Responses);
         Assert.Equal([Sha256([1, 2, 3])], missing.MissingSha256);
+        Assert.Equal([Sha256(data)], missingForOther.MissingSha256);
     }
 
     [Fact]

@@ -37,5 +37,6 @@ internal static class RedisBlobScripts
           end
           return record, gone
         end
+
         """;
 }

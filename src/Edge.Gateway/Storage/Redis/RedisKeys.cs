@@ -17,6 +17,9 @@ internal sealed class RedisKeys(IOptions<EdgeOptions> options)
     /// <summary>Sorted set of upload ids by last touch (ms), for the sweeper.</summary>
     public RedisKey UploadsByTouch => _prefix + "uploads:touched";
 
+    /// <summary>Sorted set of unfinished upload ids that hold every byte, by last touch (ms), for the sweeper.</summary>
+    public RedisKey UploadsFullyReceived => _prefix + "uploads:received";
+
     /// <summary>Sorted set of a device's upload ids by writer lease expiry (ms).</summary>
     public RedisKey DeviceWriters(string deviceId) => _prefix + "device:" + deviceId + ":writers";
 

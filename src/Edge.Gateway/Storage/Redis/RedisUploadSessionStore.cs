@@ -51,17 +51,19 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
         return {'claimed', '0', '0'}
         """;
 
-    // KEYS: session, device writers, touch index. ARGV: id, epoch, offset, now, lease.
+    // KEYS: session, device writers, touch index, fully received index. ARGV: id, epoch, offset, now, lease.
     private const string CommitScript = """
-        local h = redis.call('HMGET', KEYS[1], 'epoch', 'state')
+        local h = redis.call('HMGET', KEYS[1], 'epoch', 'state', 'size')
         if h[1] ~= ARGV[2] or h[2] ~= '1' then return 0 end
         redis.call('HSET', KEYS[1], 'committed', ARGV[3], 'touched', ARGV[4], 'lease', ARGV[5])
         redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
         redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+        if ARGV[3] == h[3] then redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1]) end
         return 1
         """;
 
-    // KEYS: session, device writers, touch index, reserved counter, blob, owners, device blobs, refs, releasable, unclaimed.
+    // KEYS: session, device writers, touch index, reserved counter, blob, owners, device blobs, refs, releasable, unclaimed,
+    // fully received index.
     // ARGV: id, epoch, record, now, device, sha, files (comma-separated), file prefix.
     private const string CompleteScript = """
         local h = redis.call('HMGET', KEYS[1], 'epoch', 'state', 'size')
@@ -89,6 +91,7 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
         redis.call('ZREM', KEYS[2], ARGV[1])
         redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
         redis.call('DECRBY', KEYS[4], h[3])
+        redis.call('ZREM', KEYS[11], ARGV[1])
         return {1, record, added}
         """;
 
@@ -100,7 +103,7 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
         return 1
         """;
 
-    // KEYS: session, device writers, touch index, reserved counter. ARGV: id, touched-before (ms, or '+inf').
+    // KEYS: session, device writers, touch index, reserved counter, fully received index. ARGV: id, touched-before (ms, or '+inf').
     private const string RemoveScript = """
         local h = redis.call('HMGET', KEYS[1], 'state', 'size', 'touched')
         if not h[1] then return 0 end
@@ -109,6 +112,7 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
         redis.call('DEL', KEYS[1])
         redis.call('ZREM', KEYS[2], ARGV[1])
         redis.call('ZREM', KEYS[3], ARGV[1])
+        redis.call('ZREM', KEYS[5], ARGV[1])
         return 1
         """;
 
@@ -148,7 +152,7 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
 
     public async Task<bool> TryCommitAsync(UploadSession session, long committedOffset, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
         => (int)await Db.ScriptEvaluateAsync(CommitScript,
-            [keys.Upload(session.UploadId), keys.DeviceWriters(session.DeviceId), keys.UploadsByTouch],
+            [keys.Upload(session.UploadId), keys.DeviceWriters(session.DeviceId), keys.UploadsByTouch, keys.UploadsFullyReceived],
             [session.UploadId, session.Epoch, committedOffset, now.ToUnixTimeMilliseconds(), leaseUntil.ToUnixTimeMilliseconds()]) == 1;
 
     public async Task<CompletionResult> TryCompleteAsync(UploadSession session, BlobRecord record, DateTimeOffset now, CancellationToken cancellationToken)
@@ -158,6 +162,7 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
             [
                 keys.Upload(session.UploadId), keys.DeviceWriters(session.DeviceId), keys.UploadsByTouch, keys.StagingReserved,
                 keys.Blob(sha), keys.BlobOwners(sha), keys.DeviceBlobs(session.DeviceId), keys.BlobRefs(sha), keys.BlobsReleasable, keys.BlobsUnclaimed,
+                keys.UploadsFullyReceived,
             ],
             [
                 session.UploadId, session.Epoch, BlobRecordCodec.Encode(record), now.ToUnixTimeMilliseconds(), session.DeviceId, sha,
@@ -176,9 +181,16 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
     public Task DiscardAsync(UploadSession session, CancellationToken cancellationToken)
         => RemoveAsync(session.UploadId, session.DeviceId, "+inf");
 
-    public async Task<IReadOnlyList<UploadSession>> ListIdleAsync(DateTimeOffset touchedBefore, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<UploadSession>> ListIdleAsync(DateTimeOffset touchedBefore, int limit, CancellationToken cancellationToken)
+        => ListAsync(keys.UploadsByTouch, touchedBefore, limit, cancellationToken);
+
+    public async Task<IReadOnlyList<UploadSession>> ListFullyReceivedAsync(DateTimeOffset touchedBefore, int limit, CancellationToken cancellationToken)
+        => (await ListAsync(keys.UploadsFullyReceived, touchedBefore, limit, cancellationToken))
+            .Where(s => s.State == UploadState.InProgress && s.CommittedOffset == s.SizeBytes).ToList();
+
+    private async Task<IReadOnlyList<UploadSession>> ListAsync(RedisKey index, DateTimeOffset touchedBefore, int limit, CancellationToken cancellationToken)
     {
-        var ids = await Db.SortedSetRangeByScoreAsync(keys.UploadsByTouch, double.NegativeInfinity,
+        var ids = await Db.SortedSetRangeByScoreAsync(index, double.NegativeInfinity,
             touchedBefore.ToUnixTimeMilliseconds(), Exclude.Stop, take: limit);
         var sessions = new List<UploadSession>(ids.Length);
         foreach (var id in ids)
@@ -189,7 +201,7 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
             }
             else
             {
-                await Db.SortedSetRemoveAsync(keys.UploadsByTouch, id);
+                await Db.SortedSetRemoveAsync(index, id);
             }
         }
 
@@ -207,7 +219,7 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
 
     private async Task<bool> RemoveAsync(string uploadId, string deviceId, string touchedBefore)
         => (int)await Db.ScriptEvaluateAsync(RemoveScript,
-            [keys.Upload(uploadId), keys.DeviceWriters(deviceId), keys.UploadsByTouch, keys.StagingReserved],
+            [keys.Upload(uploadId), keys.DeviceWriters(deviceId), keys.UploadsByTouch, keys.StagingReserved, keys.UploadsFullyReceived],
             [uploadId, touchedBefore]) == 1;
 
     private static UploadSession? Map(string uploadId, HashEntry[] entries)

@@ -126,10 +126,16 @@ internal sealed class SqliteUploadSessionStore(SqliteDatabase database) : IUploa
     }
 
     public Task<IReadOnlyList<UploadSession>> ListIdleAsync(DateTimeOffset touchedBefore, int limit, CancellationToken cancellationToken)
+        => Task.FromResult<IReadOnlyList<UploadSession>>(List("touched_ms < $before", touchedBefore, limit));
+
+    public Task<IReadOnlyList<UploadSession>> ListFullyReceivedAsync(DateTimeOffset touchedBefore, int limit, CancellationToken cancellationToken)
+        => Task.FromResult<IReadOnlyList<UploadSession>>(List("state = 1 AND committed_offset = size_bytes AND touched_ms < $before", touchedBefore, limit));
+
+    private List<UploadSession> List(string condition, DateTimeOffset touchedBefore, int limit)
     {
         using var connection = database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM upload_sessions WHERE touched_ms < $before ORDER BY touched_ms LIMIT $limit";
+        command.CommandText = $"SELECT {Columns} FROM upload_sessions WHERE {condition} ORDER BY touched_ms LIMIT $limit";
         command.Parameters.AddWithValue("$before", touchedBefore.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$limit", limit);
         using var reader = command.ExecuteReader();
@@ -139,7 +145,7 @@ internal sealed class SqliteUploadSessionStore(SqliteDatabase database) : IUploa
             sessions.Add(Map(reader).Session);
         }
 
-        return Task.FromResult<IReadOnlyList<UploadSession>>(sessions);
+        return sessions;
     }
 
     public Task<bool> TryExpireAsync(string uploadId, DateTimeOffset touchedBefore, CancellationToken cancellationToken)
