@@ -1,0 +1,34 @@
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+
+namespace Edge.Testing;
+
+/// <summary>
+/// The logging event ids an assembly declares: every <c>[LoggerMessage]</c> method's id, and the constants of its
+/// <c>EventIds</c> list. Both must be free of duplicates and name the same ids, so that no two messages share one.
+/// </summary>
+public static class LoggingEventIds
+{
+    /// <summary>Every source-generated logging method of the assembly, as <c>Type.Method</c>, with its event id.</summary>
+    public static IReadOnlyList<(string Method, int EventId)> Declared(Assembly assembly)
+        => [.. assembly.GetTypes()
+            .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            .Select(m => (Method: m, Attribute: m.GetCustomAttribute<LoggerMessageAttribute>()))
+            .Where(m => m.Attribute is not null)
+            .Select(m => ($"{m.Method.DeclaringType!.Name}.{m.Method.Name}", m.Attribute!.EventId))
+            .OrderBy(m => m.EventId)];
+
+    /// <summary>The constants of the assembly's <c>EventIds</c> class (one per assembly, in its Diagnostics namespace).</summary>
+    public static IReadOnlyList<(string Name, int EventId)> Listed(Assembly assembly)
+    {
+        var list = assembly.GetTypes().Single(t => t.Name == "EventIds" && t.Namespace?.EndsWith(".Diagnostics", StringComparison.Ordinal) == true);
+        return [.. list.GetFields(BindingFlags.Static | BindingFlags.Public)
+            .Where(f => f.IsLiteral && f.FieldType == typeof(int))
+            .Select(f => (f.Name, EventId: (int)f.GetRawConstantValue()!))
+            .OrderBy(f => f.EventId)];
+    }
+
+    /// <summary>Ids used more than once, each with the places that use it; empty when every id is unique.</summary>
+    public static IReadOnlyList<string> Duplicates(IEnumerable<(string Where, int EventId)> ids)
+        => [.. ids.GroupBy(i => i.EventId).Where(g => g.Count() > 1).Select(g => $"{g.Key}: {string.Join(", ", g.Select(i => i.Where))}")];
+}
