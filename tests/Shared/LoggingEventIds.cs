@@ -31,4 +31,20 @@ public static class LoggingEventIds
     /// <summary>Ids used more than once, each with the places that use it; empty when every id is unique.</summary>
     public static IReadOnlyList<string> Duplicates(IEnumerable<(string Where, int EventId)> ids)
         => [.. ids.GroupBy(i => i.EventId).Where(g => g.Count() > 1).Select(g => $"{g.Key}: {string.Join(", ", g.Select(i => i.Where))}")];
+
+    /// <summary>
+    /// What is wrong with an assembly's event ids: a logging method sharing its id with another, a constant listed
+    /// twice, an id used but not listed or listed but not used. Empty when all is well.
+    /// </summary>
+    public static IReadOnlyList<string> Problems(Assembly assembly)
+    {
+        var declared = Declared(assembly);
+        var listed = Listed(assembly);
+        var problems = new List<string>();
+        problems.AddRange(Duplicates(declared).Select(d => "used twice: " + d));
+        problems.AddRange(Duplicates(listed).Select(d => "listed twice: " + d));
+        problems.AddRange(declared.ExceptBy(listed.Select(l => l.EventId), d => d.EventId).Select(d => $"not in EventIds: {d.EventId} ({d.Method})"));
+        problems.AddRange(listed.ExceptBy(declared.Select(d => d.EventId), l => l.EventId).Select(l => $"listed, never used: {l.EventId} ({l.Name})"));
+        return problems;
+    }
 }
