@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using Edge.Testing;
 
 namespace Edge.Fleet.Gateway;
 
@@ -37,8 +36,8 @@ internal sealed class GatewayProcess : IAsyncDisposable
     /// <summary>Starts the gateway and waits until both it and its core simulator accept connections.</summary>
     public static async Task<GatewayProcess> StartAsync(string dataDirectory, string signingKey, int routes, string logPath)
     {
-        var port = FreePort();
-        var corePort = FreePort();
+        var port = FreePorts.Next();
+        var corePort = FreePorts.Next();
         var dll = FindGatewayAssembly();
         var start = new ProcessStartInfo("dotnet")
         {
@@ -63,7 +62,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
         var log = new StreamWriter(logPath) { AutoFlush = true };
         var gateway = new GatewayProcess(process, log, port, corePort);
         var deadline = Stopwatch.StartNew();
-        while (!(await AcceptsAsync(port) && await AcceptsAsync(corePort)))
+        while (!(await FreePorts.AcceptsAsync(port) && await FreePorts.AcceptsAsync(corePort)))
         {
             if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(90))
             {
@@ -144,27 +143,6 @@ internal sealed class GatewayProcess : IAsyncDisposable
         }
 
         return Environment.CurrentDirectory;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task<bool> AcceptsAsync(int port)
-    {
-        using var client = new TcpClient();
-        try
-        {
-            await client.ConnectAsync(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     private async Task CopyAsync(StreamReader reader)

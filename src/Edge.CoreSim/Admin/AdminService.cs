@@ -37,7 +37,7 @@ internal sealed class AdminService(
 
         checks.ThrowIfInvalid("Invalid faults.");
         faults.Replace(new FaultSet(message));
-        FaultLog.Replaced(logger, message.ToString());
+        FaultLog.Replaced(logger, message);
         return Task.FromResult(message);
     }
 

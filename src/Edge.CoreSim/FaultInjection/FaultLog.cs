@@ -1,3 +1,4 @@
+using Edge.CoreSim.Diagnostics;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
@@ -5,9 +6,9 @@ namespace Edge.CoreSim.FaultInjection;
 
 internal static partial class FaultLog
 {
-    [LoggerMessage(EventId = 200, Level = LogLevel.Debug, Message = "Injected {StatusCode} into {Method}: {Reason}.")]
+    [LoggerMessage(EventId = EventIds.FaultInjected, Level = LogLevel.Debug, Message = "Injected {StatusCode} into {Method}: {Reason}.")]
     public static partial void Injected(ILogger logger, string method, StatusCode statusCode, string reason);
 
-    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Faults replaced: {Faults}.")]
-    public static partial void Replaced(ILogger logger, string faults);
+    [LoggerMessage(EventId = EventIds.FaultReplaced, Level = LogLevel.Information, Message = "Faults replaced: {Faults}.")]
+    public static partial void Replaced(ILogger logger, Core.V1.Faults faults);
 }

@@ -1,3 +1,4 @@
+using Edge.CoreSim.Diagnostics;
 using Core.V1;
 using Microsoft.Extensions.Logging;
 
@@ -5,9 +6,9 @@ namespace Edge.CoreSim.Proofs;
 
 internal static partial class ProofsLog
 {
-    [LoggerMessage(EventId = 400, Level = LogLevel.Debug, Message = "Proof {ProofId} answered {Outcome}.")]
+    [LoggerMessage(EventId = EventIds.ProofAnswered, Level = LogLevel.Debug, Message = "Proof {ProofId} answered {Outcome}.")]
     public static partial void Answered(ILogger logger, string proofId, DeliveryOutcome outcome);
 
-    [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Proof {ProofId} names {Count} blob(s) the core does not hold.")]
+    [LoggerMessage(EventId = EventIds.ProofBlobsMissing, Level = LogLevel.Information, Message = "Proof {ProofId} names {Count} blob(s) the core does not hold.")]
     public static partial void BlobsMissing(ILogger logger, string proofId, int count);
 }

@@ -58,8 +58,13 @@ internal sealed class ScansService(
 
         var response = new DeliverScansResponse();
         response.Results.AddRange(results);
-        ScansLog.Answered(logger, results.Length, results.Count(r => r.Outcome == DeliveryOutcome.Accepted),
-            results.Count(r => r.Outcome == DeliveryOutcome.Duplicate), results.Count(r => r.Outcome == DeliveryOutcome.Rejected));
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            var accepted = results.Count(r => r.Outcome == DeliveryOutcome.Accepted);
+            var duplicates = results.Count(r => r.Outcome == DeliveryOutcome.Duplicate);
+            ScansLog.Answered(logger, results.Length, accepted, duplicates, results.Length - accepted - duplicates);
+        }
+
         return response;
     }
 

@@ -20,7 +20,8 @@ internal static class DeadLettersCommand
         builder.Logging.ClearProviders();
         var edge = builder.Configuration.GetSection(EdgeOptions.SectionName).Get<EdgeOptions>() ?? new EdgeOptions();
         builder.Services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.SectionName);
-        builder.Services.AddEdgeForwardingState(edge);
+        builder.Services.AddOptions<ForwardingOptions>().BindConfiguration(ForwardingOptions.SectionName);
+        builder.Services.AddEdgeState(edge);
         using var host = builder.Build();
         var letters = host.Services.GetRequiredService<IDeadLetters>();
         switch (verb)

@@ -1,5 +1,4 @@
 using Edge.Gateway.Diagnostics;
-using Edge.Gateway.Storage.Sqlite;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -22,7 +21,6 @@ internal sealed class Forwarder(
     EdgeMetrics metrics,
     TimeProvider timeProvider,
     IOptions<ForwardingOptions> options,
-    IServiceProvider services,
     ILogger<Forwarder> logger) : BackgroundService
 {
     /// <summary>Name of the resilience pipeline for calls to the core.</summary>
@@ -31,9 +29,9 @@ internal sealed class Forwarder(
     private readonly ForwardingOptions _options = options.Value;
     private readonly string _consumer = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..^24];
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        (services.GetService(typeof(SqliteOutbox)) as SqliteOutbox)?.ReleaseAllLeases();
+        await outbox.ReleaseStaleLeasesAsync(stoppingToken);
         var pipeline = pipelines.GetPipeline(PipelineName);
         var workers = new List<Task> { Task.Run(() => MeasureBacklogAsync(stoppingToken), stoppingToken) };
         for (var i = 0; i < _options.ScanWorkers; i++)
@@ -48,7 +46,7 @@ internal sealed class Forwarder(
             workers.Add(Task.Run(() => RunAsync(OutboxLane.Proofs, consumer, _options.ProofBatchSize, pipeline, stoppingToken), stoppingToken));
         }
 
-        return Task.WhenAll(workers);
+        await Task.WhenAll(workers);
     }
 
     private async Task RunAsync(OutboxLane lane, string consumer, int batchSize, ResiliencePipeline pipeline, CancellationToken stoppingToken)

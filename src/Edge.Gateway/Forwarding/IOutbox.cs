@@ -35,11 +35,21 @@ internal interface IOutbox
     /// <summary>Removes entries the core answered for good.</summary>
     Task CompleteAsync(OutboxLane lane, IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken);
 
-    /// <summary>Adds an entry (for replays; intake adds entries atomically with its own records).</summary>
+    /// <summary>
+    /// Adds an entry (for replays). Intake adds entries atomically with its own records, through the same one append
+    /// per backend (<c>SqliteOutboxWriter</c>, <c>RedisOutbox.AppendFunction</c>).
+    /// </summary>
     Task EnqueueAsync(OutboxLane lane, string itemId, byte[] payload, CancellationToken cancellationToken);
 
     /// <summary>Entries waiting (taken or not) and the age of the oldest.</summary>
     Task<OutboxBacklog> GetBacklogAsync(OutboxLane lane, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Called once as this process's forwarders start. Embedded mode (one gateway process per state file) releases
+    /// every lease, since no forwarder of an earlier run is alive; Redis mode leaves them, since other replicas'
+    /// forwarders may be, and a dead one's entries are claimed after the claim timeout.
+    /// </summary>
+    Task ReleaseStaleLeasesAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>An item the core refused for good, kept for operators to inspect and replay.</summary>

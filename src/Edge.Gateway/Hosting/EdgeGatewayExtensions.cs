@@ -15,7 +15,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
-using StackExchange.Redis;
 
 namespace Edge.Gateway.Hosting;
 
@@ -63,8 +62,8 @@ public static class EdgeGatewayExtensions
         services.TryAddSingleton<CompletionFaults>();
         services.TryAddSingleton<PhotoIngest>();
         services.AddHostedService<StagingSweeper>();
-        services.AddEdgeForwarding(edge);
-        services.AddEdgeManifests(edge);
+        services.AddEdgeForwarding();
+        services.AddEdgeManifests();
 
         // Prometheus scrape endpoint on its own HTTP/1.1 listener (the gRPC port speaks HTTP/2 only). Off unless a port is set.
         var prometheusPort = builder.Configuration.GetValue<int?>("Edge:Metrics:PrometheusPort");
@@ -97,24 +96,13 @@ public static class EdgeGatewayExtensions
         return app;
     }
 
-    private static IServiceCollection AddEdgeState(this IServiceCollection services, EdgeOptions edge)
-    {
-        if (edge.UsesRedis)
-        {
-            services.TryAddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(edge.Redis!));
-            services.TryAddSingleton<RedisKeys>();
-            services.TryAddSingleton<IUploadSessionStore, RedisUploadSessionStore>();
-            services.TryAddSingleton<IBlobIndex, RedisBlobIndex>();
-        }
-        else
-        {
-            services.TryAddSingleton<SqliteDatabase>();
-            services.TryAddSingleton<IUploadSessionStore, SqliteUploadSessionStore>();
-            services.TryAddSingleton<IBlobIndex, SqliteBlobIndex>();
-        }
-
-        return services;
-    }
+    /// <summary>
+    /// The state mode, chosen here and nowhere else: Redis when <see cref="EdgeOptions.Redis"/> is set, else the embedded
+    /// SQLite file. Each mode registers every store it has in one place. Also used by the operator commands, so they
+    /// reach the same state as the gateway under the same configuration.
+    /// </summary>
+    internal static IServiceCollection AddEdgeState(this IServiceCollection services, EdgeOptions edge)
+        => edge.UsesRedis ? services.AddRedisState() : services.AddSqliteState();
 
     private static void ConfigureKestrel(WebApplicationBuilder builder)
     {

@@ -1,21 +1,22 @@
+using Edge.Gateway.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace Edge.Gateway.Imaging;
 
 internal static partial class ImagingLog
 {
-    [LoggerMessage(1, LogLevel.Debug, "Photo {Sha256} processed: {Format} {Width}x{Height}, verdict {Verdict}, metadata stripped {MetadataStripped}, {ElapsedMilliseconds:0.0} ms")]
+    [LoggerMessage(EventIds.PhotoProcessed, LogLevel.Debug, "Photo {Sha256} processed: {Format} {Width}x{Height}, verdict {Verdict}, metadata stripped {MetadataStripped}, {ElapsedMilliseconds:0.0} ms")]
     public static partial void PhotoProcessed(ILogger logger, string sha256, PhotoFormat format, int width, int height, string verdict, bool metadataStripped, double elapsedMilliseconds);
 
-    [LoggerMessage(2, LogLevel.Information, "Photo {Sha256} rejected: {Reason}")]
+    [LoggerMessage(EventIds.PhotoRejected, LogLevel.Information, "Photo {Sha256} rejected: {Reason}")]
     public static partial void PhotoRejected(ILogger logger, string sha256, string reason);
 
-    [LoggerMessage(3, LogLevel.Information, "Photo {Sha256} refused by the decoder ({Format}): {DecoderMessage}")]
+    [LoggerMessage(EventIds.PhotoDecoderRefused, LogLevel.Information, "Photo {Sha256} refused by the decoder ({Format}): {DecoderMessage}")]
     public static partial void DecoderRefused(ILogger logger, string sha256, PhotoFormat format, string decoderMessage);
 
-    [LoggerMessage(4, LogLevel.Warning, "Photo {Sha256} refused: the photo workers are busy ({Pending} pending)")]
+    [LoggerMessage(EventIds.PhotoPipelineBusy, LogLevel.Warning, "Photo {Sha256} refused: the photo workers are busy ({Pending} pending)")]
     public static partial void PipelineBusy(ILogger logger, string sha256, int pending);
 
-    [LoggerMessage(5, LogLevel.Information, "ImageMagick limits: {Width}x{Height} px, area {Area} px, memory {MemoryBytes} bytes, disk {DiskBytes} bytes")]
+    [LoggerMessage(EventIds.PhotoDecoderLimitsApplied, LogLevel.Information, "ImageMagick limits: {Width}x{Height} px, area {Area} px, memory {MemoryBytes} bytes, disk {DiskBytes} bytes")]
     public static partial void DecoderLimitsApplied(ILogger logger, ulong width, ulong height, ulong area, ulong memoryBytes, ulong diskBytes);
 }

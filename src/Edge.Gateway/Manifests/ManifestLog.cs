@@ -1,31 +1,33 @@
+using Edge.Gateway.Diagnostics;
+
 namespace Edge.Gateway.Manifests;
 
 internal static partial class ManifestLog
 {
-    [LoggerMessage(300, LogLevel.Debug, "Fetched route {RouteId} version {Version} ({Stops} stops) from the core.")]
+    [LoggerMessage(EventIds.ManifestFetched, LogLevel.Debug, "Fetched route {RouteId} version {Version} ({Stops} stops) from the core.")]
     public static partial void Fetched(ILogger logger, string routeId, long version, int stops);
 
-    [LoggerMessage(301, LogLevel.Debug, "Route {RouteId} version {Version} was just fetched by another replica; using it.")]
+    [LoggerMessage(EventIds.ManifestFilledByPeer, LogLevel.Debug, "Route {RouteId} version {Version} was just fetched by another replica; using it.")]
     public static partial void FilledByPeer(ILogger logger, string routeId, long version);
 
-    [LoggerMessage(302, LogLevel.Warning, "The core could not be reached for route {RouteId} ({StatusCode}); serving the last known good version {Version}.")]
+    [LoggerMessage(EventIds.ManifestServingStale, LogLevel.Warning, "The core could not be reached for route {RouteId} ({StatusCode}); serving the last known good version {Version}.")]
     public static partial void ServingStale(ILogger logger, string routeId, Grpc.Core.StatusCode statusCode, long version);
 
-    [LoggerMessage(303, LogLevel.Warning, "The core could not be reached for route {RouteId} ({StatusCode}) and the route was never fetched.")]
+    [LoggerMessage(EventIds.ManifestNeverFetched, LogLevel.Warning, "The core could not be reached for route {RouteId} ({StatusCode}) and the route was never fetched.")]
     public static partial void NeverFetched(ILogger logger, string routeId, Grpc.Core.StatusCode statusCode);
 
-    [LoggerMessage(304, LogLevel.Information, "Route {RouteId} is now at version {Version} (was {Previous}); cached copies dropped.")]
+    [LoggerMessage(EventIds.ManifestVersionChanged, LogLevel.Information, "Route {RouteId} is now at version {Version} (was {Previous}); cached copies dropped.")]
     public static partial void VersionChanged(ILogger logger, string routeId, long version, long previous);
 
-    [LoggerMessage(305, LogLevel.Information, "Watching the core's manifest versions.")]
+    [LoggerMessage(EventIds.ManifestWatchConnected, LogLevel.Information, "Watching the core's manifest versions.")]
     public static partial void WatchConnected(ILogger logger);
 
-    [LoggerMessage(306, LogLevel.Warning, "The core's manifest version stream ended ({StatusCode}); reconnecting in {Delay}.")]
+    [LoggerMessage(EventIds.ManifestWatchLost, LogLevel.Warning, "The core's manifest version stream ended ({StatusCode}); reconnecting in {Delay}.")]
     public static partial void WatchLost(ILogger logger, Grpc.Core.StatusCode statusCode, TimeSpan delay);
 
-    [LoggerMessage(307, LogLevel.Warning, "A manifest version announcement could not be handled.")]
+    [LoggerMessage(EventIds.ManifestAnnouncementFailed, LogLevel.Warning, "A manifest version announcement could not be handled.")]
     public static partial void AnnouncementFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(308, LogLevel.Debug, "Device {DeviceId} watches route {RouteId} from version {Version}.")]
+    [LoggerMessage(EventIds.ManifestWatchOpened, LogLevel.Debug, "Device {DeviceId} watches route {RouteId} from version {Version}.")]
     public static partial void WatchOpened(ILogger logger, string deviceId, string routeId, long version);
 }

@@ -1,40 +1,20 @@
-using Edge.Gateway.Hosting;
 using Edge.Gateway.Proofs;
 using Grpc.AspNetCore.Server;
-using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace Edge.Gateway.Manifests;
 
 internal static class ManifestsServiceCollectionExtensions
 {
     /// <summary>
-    /// Route manifests: HybridCache (memory, plus Redis through the gateway's own connection in Redis mode), the last
-    /// known good store, the core's version stream, and the proof rules taken from manifests.
+    /// Route manifests: HybridCache (memory, plus Redis as its second tier in Redis mode), the core's version stream,
+    /// and the proof rules taken from manifests. The last known good store, the version bus and the cache's second tier
+    /// come with the state mode.
     /// </summary>
-    public static IServiceCollection AddEdgeManifests(this IServiceCollection services, EdgeOptions edge)
+    public static IServiceCollection AddEdgeManifests(this IServiceCollection services)
     {
         services.AddOptions<ManifestOptions>().BindConfiguration(ManifestOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddHybridCache().AddSerializer<ManifestEntry, ManifestEntrySerializer>();
-        if (edge.UsesRedis)
-        {
-            services.AddStackExchangeRedisCache(_ => { });
-            services.AddOptions<RedisCacheOptions>().Configure<IServiceProvider, IOptions<EdgeOptions>>((redis, provider, options) =>
-            {
-                redis.ConnectionMultiplexerFactory = () => Task.FromResult(provider.GetRequiredService<IConnectionMultiplexer>());
-                redis.InstanceName = options.Value.RedisKeyPrefix + "cache:";
-            });
-            services.TryAddSingleton<IManifestStore, RedisManifestStore>();
-            services.TryAddSingleton<IManifestVersionBus, RedisManifestVersionBus>();
-        }
-        else
-        {
-            services.TryAddSingleton<IManifestStore, SqliteManifestStore>();
-            services.TryAddSingleton<IManifestVersionBus, LocalManifestVersionBus>();
-        }
-
         services.TryAddSingleton<ManifestVersions>();
         services.TryAddSingleton<ManifestFetcher>();
         services.TryAddSingleton<ManifestCache>();
@@ -58,8 +38,8 @@ internal static class ManifestsServiceCollectionExtensions
             })
             .AddServiceOptions<ManifestsService>(manifests => manifests.ResponseCompressionAlgorithm = "gzip");
 
-        // A plain Add: the manifest rules replace any default registered with TryAdd.
-        services.AddSingleton<IProofRules, ManifestProofRules>();
+        // The only proof rules: they include the token's route check and add the manifest's.
+        services.TryAddSingleton<IProofRules, ManifestProofRules>();
         return services;
     }
 }

@@ -6,29 +6,11 @@ namespace Edge.Gateway.Manifests;
 /// Embedded mode: last known good manifests in the gateway's SQLite file. One node, so fetches need no lock beyond
 /// the cache's own stampede protection.
 /// </summary>
-internal sealed class SqliteManifestStore : IManifestStore
+internal sealed class SqliteManifestStore(SqliteDatabase database) : IManifestStore
 {
-    private const string Schema = """
-        CREATE TABLE IF NOT EXISTS manifests_last_good (
-            route_id   TEXT PRIMARY KEY,
-            version    INTEGER NOT NULL,
-            manifest   BLOB NOT NULL,
-            fetched_ms INTEGER NOT NULL
-        );
-        """;
-
     private static readonly IAsyncDisposable NoLock = new Unlocked();
 
-    private readonly SqliteDatabase _database;
-
-    public SqliteManifestStore(SqliteDatabase database)
-    {
-        _database = database;
-        using var connection = database.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = Schema;
-        command.ExecuteNonQuery();
-    }
+    private readonly SqliteDatabase _database = database;
 
     public async ValueTask<ManifestEntry?> GetLastGoodAsync(string routeId, CancellationToken cancellationToken)
     {

@@ -1,16 +1,18 @@
+using Edge.Gateway.Diagnostics;
+
 namespace Edge.Gateway.Proofs;
 
 internal static partial class ProofsLog
 {
-    [LoggerMessage(400, LogLevel.Debug, "Proof {ProofId} of device {DeviceId} received ({Photos} photos, withheld {Withheld}, off site {OffSite}).")]
+    [LoggerMessage(EventIds.ProofReceived, LogLevel.Debug, "Proof {ProofId} of device {DeviceId} received ({Photos} photos, withheld {Withheld}, off site {OffSite}).")]
     public static partial void Received(ILogger logger, string proofId, string deviceId, int photos, bool withheld, bool offSite);
 
-    [LoggerMessage(401, LogLevel.Information, "Proof {ProofId} of device {DeviceId} refused: {Code} {Reason}.")]
+    [LoggerMessage(EventIds.ProofRefused, LogLevel.Information, "Proof {ProofId} of device {DeviceId} refused: {Code} {Reason}.")]
     public static partial void Refused(ILogger logger, string proofId, string deviceId, Grpc.Core.StatusCode code, string reason);
 
-    [LoggerMessage(402, LogLevel.Information, "Proof {ProofId}: withheld photo {Sha256} deleted.")]
+    [LoggerMessage(EventIds.ProofWithheldPhotoDeleted, LogLevel.Information, "Proof {ProofId}: withheld photo {Sha256} deleted.")]
     public static partial void WithheldPhotoDeleted(ILogger logger, string proofId, string sha256);
 
-    [LoggerMessage(403, LogLevel.Warning, "Publishing the receipt of proof {ProofId} failed; watchers catch up by replay.")]
+    [LoggerMessage(EventIds.ProofPublishFailed, LogLevel.Warning, "Publishing the receipt of proof {ProofId} failed; watchers catch up by replay.")]
     public static partial void PublishFailed(ILogger logger, string proofId, Exception exception);
 }

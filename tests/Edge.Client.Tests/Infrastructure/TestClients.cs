@@ -6,7 +6,7 @@ public static class TestClients
     public static EdgeClientOptions Options(Uri gateway, string? outbox = null, string deviceId = "sdk-device-1") => new()
     {
         GatewayAddress = gateway,
-        TokenProvider = DeviceTokens.Provider(deviceId),
+        TokenProvider = TokenProvider(deviceId),
         OutboxDirectory = outbox ?? NewDirectory("edge-outbox-"),
         InitialBackoff = TimeSpan.FromMilliseconds(100),
         MaxBackoff = TimeSpan.FromMilliseconds(500),
@@ -15,6 +15,13 @@ public static class TestClients
     };
 
     public static string NewDirectory(string prefix) => Directory.CreateTempSubdirectory(prefix).FullName;
+
+    /// <summary>A token provider for <see cref="EdgeClientOptions.TokenProvider"/> that hands out one token of the device.</summary>
+    public static Func<CancellationToken, ValueTask<string>> TokenProvider(string deviceId)
+    {
+        var token = TestTokens.Mint(deviceId);
+        return _ => ValueTask.FromResult(token);
+    }
 }
 
 /// <summary>Reports on the thread that makes the report (Progress&lt;T&gt; posts to the thread pool, too late to steer a test).</summary>

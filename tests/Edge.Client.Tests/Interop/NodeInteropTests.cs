@@ -13,7 +13,7 @@ namespace Edge.Client.Tests.Interop;
 /// naming it at a stop of the route's manifest and waits until the core committed it.
 /// </summary>
 [Collection(GatewayCollection.Name)]
-public sealed class NodeInteropTests(GatewayProcess gateway, ITestOutputHelper output)
+public sealed class NodeInteropTests(GatewayFixture gateway, ITestOutputHelper output)
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(3);
 
@@ -27,7 +27,7 @@ public sealed class NodeInteropTests(GatewayProcess gateway, ITestOutputHelper o
         await EnsurePackagesAsync();
         var photos = TestClients.NewDirectory("edge-node-photos-");
         var photo = TestPhotos.Jpeg(photos, 1600, 1200, seed: 40);
-        var token = DeviceTokens.Mint("node-device-1");
+        var token = TestTokens.Mint("node-device-1");
 
         var (exitCode, stdout, stderr) = await RunAsync("node",
             ["interop.js", "--address", $"{gateway.Address.Host}:{gateway.Address.Port}", "--token", token, "--photo", photo]);

@@ -6,7 +6,7 @@ namespace Edge.Client.Tests.Manifests;
 
 /// <summary>Route manifests through the SDK against the real gateway process and the core simulator behind it.</summary>
 [Collection(GatewayCollection.Name)]
-public sealed class ManifestGatewayTests(GatewayProcess gateway)
+public sealed class ManifestGatewayTests(GatewayFixture gateway)
 {
     private const string Route = "R-0001";
 
@@ -62,7 +62,7 @@ public sealed class ManifestGatewayTests(GatewayProcess gateway)
         using var channel = GrpcChannel.ForAddress(gateway.Address);
         var manifests = new Edge.V1.Manifests.ManifestsClient(channel);
         var response = await manifests.GetManifestAsync(new Edge.V1.GetManifestRequest { RouteId = Route },
-            new Grpc.Core.Metadata { { "authorization", "Bearer " + DeviceTokens.Mint("sdk-e2e-manifest") } });
+            new Grpc.Core.Metadata { { "authorization", "Bearer " + TestTokens.Mint("sdk-e2e-manifest") } });
         return response.CalculateSize();
     }
 }

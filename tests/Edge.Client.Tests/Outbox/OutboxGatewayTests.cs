@@ -11,7 +11,7 @@ namespace Edge.Client.Tests.Outbox;
 /// the core has it.
 /// </summary>
 [Collection(GatewayCollection.Name)]
-public sealed class OutboxGatewayTests(GatewayProcess gateway)
+public sealed class OutboxGatewayTests(GatewayFixture gateway)
 {
     private const string Route = "R-0001";
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
@@ -154,7 +154,7 @@ public sealed class OutboxGatewayTests(GatewayProcess gateway)
 /// <summary>A gateway that takes fewer scans per call than the client sends.</summary>
 public sealed class SmallBatchGatewayTests : IAsyncLifetime
 {
-    private readonly GatewayProcess _gateway = new(["--Edge:Intake:MaxScanBatch", "4"]);
+    private readonly GatewayFixture _gateway = new(["--Edge:Intake:MaxScanBatch", "4"]);
 
     public Task InitializeAsync() => _gateway.InitializeAsync();
 

@@ -9,7 +9,7 @@ namespace Edge.Client.Tests.Uploads;
 /// cellular network does.
 /// </summary>
 [Collection(GatewayCollection.Name)]
-public sealed class UploadTests(GatewayProcess gateway, ITestOutputHelper output)
+public sealed class UploadTests(GatewayFixture gateway, ITestOutputHelper output)
 {
     private const int ChunkBytes = 64 * 1024;
 

@@ -13,11 +13,11 @@ public sealed class ForwardingProcessTests(RedisServer redis)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("edge-scan-replicas-").FullName;
         var prefix = $"--Edge:RedisKeyPrefix=s{Guid.NewGuid():N}:";
-        var corePort = RedisServer.FreePort();
+        var corePort = FreePorts.Next();
         await using var a = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, [prefix, $"--Edge:Core:EmbeddedPort={corePort}", .. FastForwardingArgs()]);
         await using var b = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, [prefix, $"--Edge:Core:Address=http://127.0.0.1:{corePort}", .. FastForwardingArgs()]);
-        using var channelA = TestChannels.Create(a.Address, GatewayHost.Token("device-s"));
-        using var channelB = TestChannels.Create(b.Address, GatewayHost.Token("device-s"));
+        using var channelA = TestChannels.Create(a.Address, TestTokens.Mint("device-s"));
+        using var channelB = TestChannels.Create(b.Address, TestTokens.Mint("device-s"));
         var batch = new RecordScansRequest { Events = { Enumerable.Range(0, 200).Select(i => Scan($"thrice-{i}", i)) } };
 
         var answers = new List<RecordScansResponse>
@@ -38,7 +38,7 @@ public sealed class ForwardingProcessTests(RedisServer redis)
     public async Task GatewayKilledMidForwarding_EverythingArrivesOnce(bool useRedis)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("edge-kill-").FullName;
-        var corePort = RedisServer.FreePort();
+        var corePort = FreePorts.Next();
         var prefix = $"--Edge:RedisKeyPrefix=k{Guid.NewGuid():N}:";
         string[] common = [prefix, .. FastForwardingArgs()];
 
@@ -52,7 +52,7 @@ public sealed class ForwardingProcessTests(RedisServer redis)
         try
         {
             var admin = Admin(corePort);
-            using var channel = TestChannels.Create(victim.Address, GatewayHost.Token("device-k"));
+            using var channel = TestChannels.Create(victim.Address, TestTokens.Mint("device-k"));
             await StartRouteAsync(channel);
             var photos = await UploadPhotosAsync(channel, 3, "kill");
 

@@ -1,5 +1,4 @@
 using Edge.Gateway.Hosting;
-using Edge.Gateway.Security;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Grpc.Net.Compression;
@@ -19,9 +18,6 @@ namespace Edge.Gateway.Tests.Infrastructure;
 /// </summary>
 public sealed class GatewayHost : IAsyncDisposable
 {
-    /// <summary>Signing key shared by every test host and process (base64 of 32 bytes).</summary>
-    public const string SigningKey = "dGVzdC1zaWduaW5nLWtleS1mb3ItZWRnZS1nYXRld2F5LXRlc3RzIQ==";
-
     private readonly WebApplication _app;
     private readonly List<GrpcChannel> _channels = [];
 
@@ -50,7 +46,7 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             ["urls"] = "http://127.0.0.1:0",
             ["Edge:DataDirectory"] = dataDirectory,
-            ["Edge:Auth:SigningKey"] = SigningKey,
+            ["Edge:Auth:SigningKey"] = TestTokens.SigningKey,
         };
         if (redis is not null)
         {
@@ -77,16 +73,9 @@ public sealed class GatewayHost : IAsyncDisposable
     /// <summary>A channel to this host that sends the given device's token (none when null).</summary>
     public GrpcChannel Channel(string? deviceId = "device-1", string[]? routes = null, IList<ICompressionProvider>? compression = null)
     {
-        var channel = TestChannels.Create(Address, deviceId is null ? null : Token(deviceId, routes), compression);
+        var channel = TestChannels.Create(Address, deviceId is null ? null : TestTokens.Mint(deviceId, routes), compression);
         _channels.Add(channel);
         return channel;
-    }
-
-    public static string Token(string deviceId, string[]? routes = null, TimeSpan? lifetime = null, string signingKey = SigningKey)
-    {
-        var key = DeviceTokens.ResolveKey(new DeviceTokenOptions { SigningKey = signingKey }, Path.GetTempPath(), out _);
-        return DeviceTokens.Mint(key, new DeviceTokenOptions(), deviceId, "driver-1", routes ?? ["R-0001"],
-            lifetime ?? TimeSpan.FromHours(1), DateTimeOffset.UtcNow);
     }
 
     public async ValueTask DisposeAsync()

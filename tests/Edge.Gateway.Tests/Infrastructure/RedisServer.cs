@@ -22,7 +22,7 @@ public sealed class RedisServer : IAsyncLifetime
         var executable = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("redis-server is not installed (Debian package redis-server); the test command installs it.");
         _directory = Directory.CreateTempSubdirectory("edge-redis-").FullName;
-        Port = FreePort();
+        Port = FreePorts.Next();
         _process = Process.Start(new ProcessStartInfo(executable,
             ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory])
         {
@@ -63,13 +63,6 @@ public sealed class RedisServer : IAsyncLifetime
         }
 
         return Task.CompletedTask;
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

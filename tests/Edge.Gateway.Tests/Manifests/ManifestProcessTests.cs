@@ -89,7 +89,7 @@ public sealed class ManifestProcessTests(RedisServer redis, ITestOutputHelper ou
         {
             var data = Directory.CreateTempSubdirectory("edge-manifest-replicas-").FullName;
             var prefix = $"--Edge:RedisKeyPrefix=m{Guid.NewGuid():N}:";
-            var corePort = RedisServer.FreePort();
+            var corePort = FreePorts.Next();
             var a = await GatewayProcess.StartAsync(data, redis.ConnectionString, null, prefix, $"--Edge:Core:EmbeddedPort={corePort}");
             var b = await GatewayProcess.StartAsync(data, redis.ConnectionString, null, prefix, $"--Edge:Core:Address=http://127.0.0.1:{corePort}");
             return new Replicas(a, b, new Uri($"http://127.0.0.1:{corePort}"));
@@ -98,8 +98,8 @@ public sealed class ManifestProcessTests(RedisServer redis, ITestOutputHelper ou
         /// <summary>A client on each replica, for a device whose token names <paramref name="routeId"/>.</summary>
         public (V1.Manifests.ManifestsClient A, V1.Manifests.ManifestsClient B) Clients(string routeId)
         {
-            var a = TestChannels.Create(A.Address, GatewayHost.Token("device-a", [routeId]));
-            var b = TestChannels.Create(B.Address, GatewayHost.Token("device-b", [routeId]));
+            var a = TestChannels.Create(A.Address, TestTokens.Mint("device-a", [routeId]));
+            var b = TestChannels.Create(B.Address, TestTokens.Mint("device-b", [routeId]));
             _channels.AddRange([a, b]);
             return (new V1.Manifests.ManifestsClient(a), new V1.Manifests.ManifestsClient(b));
         }

@@ -8,7 +8,7 @@ public sealed class CachingTokenHandlerTests
 {
     private static TokenValidationParameters Parameters()
     {
-        var key = DeviceTokens.ResolveKey(new DeviceTokenOptions { SigningKey = GatewayHost.SigningKey }, Path.GetTempPath(), out _);
+        var key = DeviceTokens.ResolveKey(new DeviceTokenOptions { SigningKey = TestTokens.SigningKey }, Path.GetTempPath(), out _);
         return new TokenValidationParameters { ValidIssuer = "edge", ValidAudience = "edge.v1", IssuerSigningKey = key, ClockSkew = TimeSpan.Zero };
     }
 
@@ -16,7 +16,7 @@ public sealed class CachingTokenHandlerTests
     public async Task ValidToken_IsCheckedOnceAndThenRemembered()
     {
         using var handler = new CachingTokenHandler();
-        var token = GatewayHost.Token("device-c");
+        var token = TestTokens.Mint("device-c");
 
         var first = await handler.ValidateTokenAsync(token, Parameters());
         var second = await handler.ValidateTokenAsync(token, Parameters());
@@ -29,8 +29,8 @@ public sealed class CachingTokenHandlerTests
     public async Task InvalidOrExpiredTokens_AreNeverRemembered()
     {
         using var handler = new CachingTokenHandler();
-        var expired = GatewayHost.Token("device-c", lifetime: TimeSpan.FromMinutes(-1));
-        var foreign = GatewayHost.Token("device-c", signingKey: Convert.ToBase64String(new byte[32]));
+        var expired = TestTokens.Mint("device-c", lifetime: TimeSpan.FromMinutes(-1));
+        var foreign = TestTokens.Mint("device-c", signingKey: Convert.ToBase64String(new byte[32]));
 
         var expiredResults = new[] { await handler.ValidateTokenAsync(expired, Parameters()), await handler.ValidateTokenAsync(expired, Parameters()) };
         var foreignResults = new[] { await handler.ValidateTokenAsync(foreign, Parameters()), await handler.ValidateTokenAsync(foreign, Parameters()) };

@@ -28,11 +28,11 @@ public sealed class DeviceTokenTests : IAsyncLifetime
 
     [Fact]
     public async Task Call_WithTokenSignedByAnotherKey_IsUnauthenticated()
-        => Assert.Equal(StatusCode.Unauthenticated, await QueryWithToken(GatewayHost.Token("device-1", signingKey: Convert.ToBase64String(new byte[32]))));
+        => Assert.Equal(StatusCode.Unauthenticated, await QueryWithToken(TestTokens.Mint("device-1", signingKey: Convert.ToBase64String(new byte[32]))));
 
     [Fact]
     public async Task Call_WithExpiredToken_IsUnauthenticated()
-        => Assert.Equal(StatusCode.Unauthenticated, await QueryWithToken(GatewayHost.Token("device-1", lifetime: TimeSpan.FromMinutes(-5))));
+        => Assert.Equal(StatusCode.Unauthenticated, await QueryWithToken(TestTokens.Mint("device-1", lifetime: TimeSpan.FromMinutes(-5))));
 
     [Fact]
     public async Task Call_WithGarbageToken_IsUnauthenticated()
@@ -41,7 +41,7 @@ public sealed class DeviceTokenTests : IAsyncLifetime
     [Fact]
     public async Task Call_WithValidToken_Succeeds()
     {
-        using var channel = TestChannels.Create(_host.Address, GatewayHost.Token("device-1"));
+        using var channel = TestChannels.Create(_host.Address, TestTokens.Mint("device-1"));
         var response = await new V1.Uploads.UploadsClient(channel).FindMissingBlobsAsync(new FindMissingBlobsRequest { Sha256 = { new string('a', 64) } });
         Assert.Equal([new string('a', 64)], response.MissingSha256);
     }
@@ -72,7 +72,7 @@ public sealed class DeviceTokenTests : IAsyncLifetime
     {
         var info = new ProcessStartInfo("dotnet",
             [Path.Combine(AppContext.BaseDirectory, "Edge.Gateway.dll"), "mint-token", "--device", "device-cli", "--routes", "R-1,R-2",
-             "--Edge:Auth:SigningKey", GatewayHost.SigningKey])
+             "--Edge:Auth:SigningKey", TestTokens.SigningKey])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -31,18 +31,8 @@ public abstract class BlobIndexContract : IDisposable
 
     private static string Digest(char c) => new(c, 64);
 
-    /// <summary>Completes an upload of <paramref name="sha"/> by <paramref name="device"/>, storing the given files.</summary>
-    private async Task<CompletionResult> CompleteAsync(string device, string sha, string stored, string thumbnail, DateTimeOffset? at = null)
-    {
-        var now = at ?? T0;
-        var uploadId = $"{device}-{sha[..8]}-{Guid.NewGuid():N}";
-        var claim = await Sessions.ClaimAsync(new UploadClaim(uploadId, device, sha, 100, "image/jpeg", now, now.AddMinutes(2), 10, 1_000_000), default);
-        Assert.True(await Sessions.TryCommitAsync(claim.Session!, 100, now, now.AddMinutes(2), default));
-        var record = new BlobRecord(sha, stored, 90, "image/jpeg", new PhotoFacts(64, 48, "JPEG", PhotoVerdict.Ok, 0.5, 500, thumbnail, "0f0f0f0f0f0f0f0f", true));
-        var result = await Sessions.TryCompleteAsync(claim.Session!, record, now, default);
-        Assert.True(result.Completed);
-        return result;
-    }
+    private Task<CompletionResult> CompleteAsync(string device, string sha, string stored, string thumbnail, DateTimeOffset? at = null)
+        => StoreSeeds.CompleteUploadAsync(Sessions, device, sha, stored, thumbnail, at ?? T0);
 
     private async Task AddProofAsync(string proofId, string device, string sha, DateTimeOffset at)
     {

@@ -36,20 +36,20 @@ public sealed class CompletionKillTests(RedisServer redis)
         var dataDirectory = Directory.CreateTempSubdirectory("edge-kill-complete-").FullName;
         var redisConnection = useRedis ? redis.ConnectionString : null;
         var prefix = $"--Edge:RedisKeyPrefix=kc{Guid.NewGuid():N}:";
-        var port = RedisServer.FreePort();
+        var port = FreePorts.Next();
         var uploadId = $"kill-at-{step}";
 
         await using (var doomed = await GatewayProcess.StartAsync(dataDirectory, redisConnection, port, prefix,
             "--Edge:Diagnostics:EnableFaultInjection=true", $"--Edge:Diagnostics:CrashAfterCompletionStep={step}"))
         {
-            using var channel = TestChannels.Create(doomed.Address, GatewayHost.Token("device-kc"));
+            using var channel = TestChannels.Create(doomed.Address, TestTokens.Mint("device-kc"));
             var error = await Assert.ThrowsAsync<RpcException>(async () => await UploadAsync(new V1.Uploads.UploadsClient(channel), uploadId, photo));
             Assert.NotEqual(StatusCode.Unknown, error.StatusCode);
             Assert.True(doomed.WaitForExit(TimeSpan.FromSeconds(10)), "the gateway did not kill itself at the step");
         }
 
         await using var restarted = await GatewayProcess.StartAsync(dataDirectory, redisConnection, port, prefix);
-        using var channel2 = TestChannels.Create(restarted.Address, GatewayHost.Token("device-kc"));
+        using var channel2 = TestChannels.Create(restarted.Address, TestTokens.Mint("device-kc"));
         var client = new V1.Uploads.UploadsClient(channel2);
         var before = await client.QueryUploadAsync(new QueryUploadRequest { UploadId = uploadId });
         var outcome = await UploadAsync(client, uploadId, photo);

@@ -44,7 +44,7 @@ public sealed class HostingTests
             },
             Credentials = ChannelCredentials.Create(ChannelCredentials.SecureSsl, CallCredentials.FromInterceptor((_, metadata) =>
             {
-                metadata.Add("authorization", "Bearer " + GatewayHost.Token("device-tls"));
+                metadata.Add("authorization", "Bearer " + TestTokens.Mint("device-tls"));
                 return Task.CompletedTask;
             })),
         });

@@ -27,10 +27,10 @@ public sealed class UploadProcessTests(RedisServer redis)
         var prefix = $"--Edge:RedisKeyPrefix=k{Guid.NewGuid():N}:";
 
         long durable;
-        var port = RedisServer.FreePort();
+        var port = FreePorts.Next();
         await using (var first = await GatewayProcess.StartAsync(dataDirectory, redisConnection, port, prefix))
         {
-            using var channel = TestChannels.Create(first.Address, GatewayHost.Token("device-k"));
+            using var channel = TestChannels.Create(first.Address, TestTokens.Mint("device-k"));
             var client = new V1.Uploads.UploadsClient(channel);
             using var call = client.Upload();
             await call.RequestStream.WriteAsync(Start("kill-1", data));
@@ -68,7 +68,7 @@ public sealed class UploadProcessTests(RedisServer redis)
         }
 
         await using var second = await GatewayProcess.StartAsync(dataDirectory, redisConnection, port, prefix);
-        using var channel2 = TestChannels.Create(second.Address, GatewayHost.Token("device-k"));
+        using var channel2 = TestChannels.Create(second.Address, TestTokens.Mint("device-k"));
         var client2 = new V1.Uploads.UploadsClient(channel2);
         var query = await client2.QueryUploadAsync(new QueryUploadRequest { UploadId = "kill-1" });
         var outcome = await UploadAsync(client2, "kill-1", data);
@@ -90,8 +90,8 @@ public sealed class UploadProcessTests(RedisServer redis)
         var (coreA, coreB) = SharedCore();
         await using var a = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, prefix, coreA);
         await using var b = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, prefix, coreB);
-        using var channelA = TestChannels.Create(a.Address, GatewayHost.Token("device-r"));
-        using var channelB = TestChannels.Create(b.Address, GatewayHost.Token("device-r"));
+        using var channelA = TestChannels.Create(a.Address, TestTokens.Mint("device-r"));
+        using var channelB = TestChannels.Create(b.Address, TestTokens.Mint("device-r"));
 
         var onA = await UploadAsync(new V1.Uploads.UploadsClient(channelA), "replica-1", data, cutAt: 500_000);
         var onB = await UploadAsync(new V1.Uploads.UploadsClient(channelB), "replica-1", data);
@@ -114,8 +114,8 @@ public sealed class UploadProcessTests(RedisServer redis)
         var (coreA, coreB) = SharedCore();
         await using var a = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, prefix, coreA);
         await using var b = await GatewayProcess.StartAsync(dataDirectory, redis.ConnectionString, null, prefix, coreB);
-        using var channelA = TestChannels.Create(a.Address, GatewayHost.Token("device-f"));
-        using var channelB = TestChannels.Create(b.Address, GatewayHost.Token("device-f"));
+        using var channelA = TestChannels.Create(a.Address, TestTokens.Mint("device-f"));
+        using var channelB = TestChannels.Create(b.Address, TestTokens.Mint("device-f"));
 
         using var old = new V1.Uploads.UploadsClient(channelA).Upload();
         await old.RequestStream.WriteAsync(Start("fence-1", data));
@@ -148,7 +148,7 @@ public sealed class UploadProcessTests(RedisServer redis)
     /// </summary>
     private static (string First, string Second) SharedCore()
     {
-        var port = RedisServer.FreePort();
+        var port = FreePorts.Next();
         return ($"--Edge:Core:EmbeddedPort={port}", $"--Edge:Core:Address=http://127.0.0.1:{port}");
     }
 

@@ -11,8 +11,22 @@ namespace Edge.Gateway.Storage.Redis;
 /// XAUTOCLAIM after the claim timeout; a live forwarder renews what it holds with XCLAIM. Completed entries are
 /// acknowledged and deleted, so the stream's length is the backlog. Nothing is trimmed by length or age.
 /// </summary>
-internal sealed class RedisOutbox(IConnectionMultiplexer redis, RedisKeys keys, IOptions<ForwardingOptions> options) : IOutbox
+internal sealed class RedisOutbox(IConnectionMultiplexer redis, RedisKeys keys, IOptions<ForwardingOptions> options, TimeProvider timeProvider) : IOutbox
 {
+    /// <summary>
+    /// Lua that defines <c>outbox_append(stream, item, payload, enqueued_ms)</c>: the one place an outbox entry is
+    /// written and its fields laid out (<c>i</c> item id, <c>p</c> payload, <c>t</c> enqueued ms). Scan and proof intake
+    /// prepend it to their scripts, so an entry is queued in the same atomic step as the record it forwards.
+    /// </summary>
+    public const string AppendFunction = """
+        local function outbox_append(stream, item, payload, enqueued_ms)
+          return redis.call('XADD', stream, '*', 'i', item, 'p', payload, 't', enqueued_ms)
+        end
+
+        """;
+
+    private const string EnqueueScript = AppendFunction + "return outbox_append(KEYS[1], ARGV[1], ARGV[2], ARGV[3])";
+
     private readonly bool[] _groupReady = new bool[2];
 
     private IDatabase Db => redis.GetDatabase();
@@ -64,12 +78,10 @@ internal sealed class RedisOutbox(IConnectionMultiplexer redis, RedisKeys keys, 
     }
 
     public async Task EnqueueAsync(OutboxLane lane, string itemId, byte[] payload, CancellationToken cancellationToken)
-        => await Db.StreamAddAsync(keys.Outbox(lane),
-        [
-            new NameValueEntry("i", itemId),
-            new NameValueEntry("p", payload),
-            new NameValueEntry("t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()),
-        ]);
+        => await Db.ScriptEvaluateAsync(EnqueueScript, [keys.Outbox(lane)], [itemId, payload, timeProvider.GetUtcNow().ToUnixTimeMilliseconds()]);
+
+    /// <summary>Nothing to do: other replicas' forwarders may be alive; a dead one's entries are claimed after the claim timeout.</summary>
+    public Task ReleaseStaleLeasesAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task<OutboxBacklog> GetBacklogAsync(OutboxLane lane, CancellationToken cancellationToken)
     {

@@ -15,7 +15,7 @@ internal sealed class RedisProofStore(IConnectionMultiplexer redis, RedisKeys ke
 {
     // KEYS[1] proof, KEYS[2] outbox, KEYS[3] device receipts, KEYS[4] device's blobs, KEYS[5] unclaimed blobs,
     // KEYS[5+i] blob refs i. ARGV: device, receipt, request, now ms, proof id, photo digests (comma-separated).
-    private const string AddScript = """
+    private const string AddScript = RedisOutbox.AppendFunction + """
         if redis.call('EXISTS', KEYS[1]) == 1 then
           return {0, redis.call('HGET', KEYS[1], 'd'), redis.call('HGET', KEYS[1], 'r'), redis.call('HGET', KEYS[1], 'q'), redis.call('HGET', KEYS[1], 'ph')}
         end
@@ -30,7 +30,7 @@ internal sealed class RedisProofStore(IConnectionMultiplexer redis, RedisKeys ke
         end
         redis.call('HSET', KEYS[1], 'd', ARGV[1], 'r', ARGV[2], 'q', ARGV[3], 'ph', ARGV[6])
         redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
-        redis.call('XADD', KEYS[2], '*', 'i', ARGV[5], 't', ARGV[4])
+        outbox_append(KEYS[2], ARGV[5], '', ARGV[4])
         return {1}
         """;
 

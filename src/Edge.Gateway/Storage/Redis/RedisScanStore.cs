@@ -14,12 +14,12 @@ namespace Edge.Gateway.Storage.Redis;
 internal sealed class RedisScanStore(IConnectionMultiplexer redis, RedisKeys keys, IOptions<ForwardingOptions> options, TimeProvider timeProvider) : IScanStore
 {
     // KEYS[1]: outbox stream; KEYS[2..n+1]: dedupe keys. ARGV[1]: retention ms; ARGV[2]: now ms; ARGV[2+i]: event id, ARGV[2+n+i]: payload.
-    private const string AddScript = """
+    private const string AddScript = RedisOutbox.AppendFunction + """
         local n = #KEYS - 1
         local out = {}
         for i = 1, n do
           if redis.call('SET', KEYS[i + 1], '1', 'NX', 'PX', ARGV[1]) then
-            redis.call('XADD', KEYS[1], '*', 'i', ARGV[2 + i], 'p', ARGV[2 + n + i], 't', ARGV[2])
+            outbox_append(KEYS[1], ARGV[2 + i], ARGV[2 + n + i], ARGV[2])
             out[i] = 1
           else
             out[i] = 0

@@ -4,15 +4,9 @@ using Microsoft.Data.Sqlite;
 namespace Edge.Gateway.Storage.Sqlite;
 
 /// <summary>The blob index in the embedded SQLite file; every change one transaction.</summary>
-internal sealed class SqliteBlobIndex : IBlobIndex
+internal sealed class SqliteBlobIndex(SqliteDatabase database) : IBlobIndex
 {
-    private readonly SqliteDatabase _database;
-
-    public SqliteBlobIndex(SqliteDatabase database)
-    {
-        _database = database;
-        SqliteForwardingSchema.Ensure(database);
-    }
+    private readonly SqliteDatabase _database = database;
 
     public Task<BlobRecord?> GetAsync(string sha256, CancellationToken cancellationToken)
     {

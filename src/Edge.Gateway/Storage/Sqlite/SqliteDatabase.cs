@@ -6,36 +6,12 @@ namespace Edge.Gateway.Storage.Sqlite;
 
 /// <summary>
 /// The embedded-mode state file: SQLite in WAL mode with full sync, so whatever was acknowledged survives a crash or
-/// a power cut. Connections are pooled by Microsoft.Data.Sqlite; each is opened with the pragmas it needs.
+/// a power cut. Opening it brings its schema to the current version (<see cref="SqliteMigrations"/>), once per
+/// process, before any store uses it. Connections are pooled by Microsoft.Data.Sqlite; each is opened with the pragmas
+/// it needs.
 /// </summary>
 internal sealed class SqliteDatabase
 {
-    private const string Schema = """
-        PRAGMA journal_mode = WAL;
-        CREATE TABLE IF NOT EXISTS upload_sessions (
-            upload_id        TEXT PRIMARY KEY,
-            device_id        TEXT NOT NULL,
-            sha256           TEXT NOT NULL,
-            size_bytes       INTEGER NOT NULL,
-            content_type     TEXT NOT NULL,
-            state            INTEGER NOT NULL,
-            committed_offset INTEGER NOT NULL,
-            epoch            INTEGER NOT NULL,
-            segments         TEXT NOT NULL,
-            created_ms       INTEGER NOT NULL,
-            touched_ms       INTEGER NOT NULL,
-            lease_until_ms   INTEGER NOT NULL,
-            blob             BLOB
-        );
-        CREATE INDEX IF NOT EXISTS ix_upload_sessions_device ON upload_sessions (device_id, state, lease_until_ms);
-        CREATE INDEX IF NOT EXISTS ix_upload_sessions_touched ON upload_sessions (touched_ms);
-        CREATE TABLE IF NOT EXISTS blobs (
-            sha256     TEXT PRIMARY KEY,
-            record     BLOB NOT NULL,
-            created_ms INTEGER NOT NULL
-        );
-        """;
-
     private readonly string _connectionString;
 
     public SqliteDatabase(IOptions<EdgeOptions> options)
@@ -53,24 +29,9 @@ internal sealed class SqliteDatabase
         }.ToString();
 
         using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = Schema;
-        command.ExecuteNonQuery();
-        EnsureBlobTables(connection);
-    }
-
-    private static void EnsureBlobTables(SqliteConnection connection)
-    {
-        if (Scalar(connection, null, "SELECT 1 FROM pragma_table_info('blobs') WHERE name = 'uploaded_ms'") is not null)
-        {
-            return;
-        }
-
-        SqliteForwardingSchema.Create(connection);
-        using var transaction = connection.BeginTransaction(deferred: false);
-        Execute(connection, transaction, SqliteBlobTables.Schema);
-        SqliteBlobTables.MigrateExisting(connection, transaction);
-        transaction.Commit();
+        // Outside the migration transaction: the journal mode cannot change inside one. It stays with the file.
+        Execute(connection, null, "PRAGMA journal_mode = WAL");
+        SqliteMigrations.Apply(connection, SqliteMigrations.All);
     }
 
     /// <summary>Path of the database file.</summary>

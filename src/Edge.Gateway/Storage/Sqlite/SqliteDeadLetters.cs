@@ -3,15 +3,9 @@ using Edge.Gateway.Forwarding;
 namespace Edge.Gateway.Storage.Sqlite;
 
 /// <summary>Dead letters in the embedded state file.</summary>
-internal sealed class SqliteDeadLetters : IDeadLetters
+internal sealed class SqliteDeadLetters(SqliteDatabase database) : IDeadLetters
 {
-    private readonly SqliteDatabase _database;
-
-    public SqliteDeadLetters(SqliteDatabase database)
-    {
-        _database = database;
-        SqliteForwardingSchema.Ensure(database);
-    }
+    private readonly SqliteDatabase _database = database;
 
     public Task AddAsync(DeadLetter letter, CancellationToken cancellationToken)
     {

@@ -18,17 +18,17 @@ internal sealed class SqliteOutbox : IOutbox
         _database = database;
         _options = options;
         _timeProvider = timeProvider;
-        SqliteForwardingSchema.Ensure(database);
     }
 
     /// <summary>
-    /// Embedded mode has one gateway process per state file: at its start no forwarder is alive, so every lease is
-    /// stale and the rows are taken again at once instead of after the claim timeout.
+    /// Embedded mode has one gateway process per state file: when its forwarders start no other forwarder is alive, so
+    /// every lease is stale and the rows are taken again at once instead of after the claim timeout.
     /// </summary>
-    public void ReleaseAllLeases()
+    public Task ReleaseStaleLeasesAsync(CancellationToken cancellationToken)
     {
         using var connection = _database.Open(durable: false);
         SqliteDatabase.Execute(connection, null, "UPDATE outbox SET lease_owner = NULL, lease_until_ms = 0 WHERE lease_until_ms <> 0");
+        return Task.CompletedTask;
     }
 
     public Task<IReadOnlyList<OutboxEntry>> TakeAsync(OutboxLane lane, string consumer, int max, CancellationToken cancellationToken)
@@ -90,9 +90,8 @@ internal sealed class SqliteOutbox : IOutbox
     public Task EnqueueAsync(OutboxLane lane, string itemId, byte[] payload, CancellationToken cancellationToken)
     {
         using var connection = _database.Open();
-        SqliteDatabase.Execute(connection, null,
-            "INSERT INTO outbox (lane, item_id, payload, enqueued_ms) VALUES ($lane, $id, $payload, $now)",
-            ("$lane", (int)lane), ("$id", itemId), ("$payload", payload), ("$now", _timeProvider.GetUtcNow().ToUnixTimeMilliseconds()));
+        using var outbox = new SqliteOutboxWriter(connection, null);
+        outbox.Append(lane, itemId, payload, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
         return Task.CompletedTask;
     }
 

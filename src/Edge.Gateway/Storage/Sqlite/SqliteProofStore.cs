@@ -19,7 +19,6 @@ internal sealed class SqliteProofStore : IProofStore
         _database = database;
         _options = options;
         _timeProvider = timeProvider;
-        SqliteForwardingSchema.Ensure(database);
     }
 
     public Task<ProofAddResult> AddAsync(ProofRecord record, CancellationToken cancellationToken)
@@ -50,8 +49,11 @@ internal sealed class SqliteProofStore : IProofStore
             "INSERT INTO proofs (proof_id, device_id, receipt, request, photos, updated_ms) VALUES ($id, $device, $receipt, $request, $photos, $now)",
             ("$id", proofId), ("$device", record.DeviceId), ("$receipt", record.Receipt.ToByteArray()), ("$request", record.Request.ToByteArray()),
             ("$photos", string.Join(',', record.PhotoDigests)), ("$now", now));
-        SqliteDatabase.Execute(connection, transaction,
-            "INSERT INTO outbox (lane, item_id, payload, enqueued_ms) VALUES (1, $id, x'', $now)", ("$id", proofId), ("$now", now));
+        using (var outbox = new SqliteOutboxWriter(connection, transaction))
+        {
+            outbox.Append(OutboxLane.Proofs, proofId, [], now);
+        }
+
         transaction.Commit();
         return Task.FromResult(new ProofAddResult(ProofAddOutcome.Added));
     }

@@ -23,7 +23,6 @@ internal sealed class SqliteScanStore : IScanStore
         _options = options;
         _timeProvider = timeProvider;
         _intake = new GroupCommit<IReadOnlyList<global::Core.V1.ScanEvent>, bool[]>(AddBatches);
-        SqliteForwardingSchema.Ensure(database);
     }
 
     public Task<bool[]> AddAsync(IReadOnlyList<global::Core.V1.ScanEvent> events, CancellationToken cancellationToken)
@@ -45,12 +44,7 @@ internal sealed class SqliteScanStore : IScanStore
         var seenId = seen.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
         seen.Parameters.AddWithValue("$expires", expires);
         seen.Parameters.AddWithValue("$now", now);
-        using var enqueue = connection.CreateCommand();
-        enqueue.Transaction = transaction;
-        enqueue.CommandText = "INSERT INTO outbox (lane, item_id, payload, enqueued_ms) VALUES (0, $id, $payload, $now)";
-        var enqueueId = enqueue.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
-        var payload = enqueue.Parameters.Add("$payload", Microsoft.Data.Sqlite.SqliteType.Blob);
-        enqueue.Parameters.AddWithValue("$now", now);
+        using var outbox = new SqliteOutboxWriter(connection, transaction);
         var results = new bool[batches.Count][];
         for (var b = 0; b < batches.Count; b++)
         {
@@ -61,9 +55,7 @@ internal sealed class SqliteScanStore : IScanStore
                 seenId.Value = events[i].EventId;
                 if (seen.ExecuteNonQuery() == 1)
                 {
-                    enqueueId.Value = events[i].EventId;
-                    payload.Value = events[i].ToByteArray();
-                    enqueue.ExecuteNonQuery();
+                    outbox.Append(OutboxLane.Scans, events[i].EventId, events[i].ToByteArray(), now);
                     added[i] = true;
                 }
             }

@@ -1,15 +1,19 @@
+using System.Security.Cryptography;
 using System.Text;
 using ImageMagick;
 using ImageMagick.Drawing;
 
-namespace Edge.Gateway.Tests.Imaging;
+namespace Edge.Testing;
 
-/// <summary>Photos made for the tests: a small parcel-at-the-door scene with planted metadata.</summary>
-internal static class TestPhotos
+/// <summary>
+/// Real photos for the tests, made with Magick.NET: a small parcel-at-the-door scene with planted metadata, noisy
+/// JPEGs of any size, and a HEIC shot (Photos/, copied beside the tests; see its README).
+/// </summary>
+public static class TestPhotos
 {
     public const string Planted = "PLANTED-";
 
-    public static string PhotoDirectory => Path.Combine(AppContext.BaseDirectory, "Imaging", "Photos");
+    public static string PhotoDirectory => Path.Combine(AppContext.BaseDirectory, "Photos");
 
     /// <summary>
     /// A landscape raster (stored <paramref name="width"/> x <paramref name="height"/>) with a red square in its
@@ -118,4 +122,18 @@ internal static class TestPhotos
     public static byte[] Heic() => File.ReadAllBytes(Path.Combine(PhotoDirectory, "parcel.heic"));
 
     public static bool Contains(byte[] data, string text) => data.AsSpan().IndexOf(Encoding.ASCII.GetBytes(text)) >= 0;
+
+    /// <summary>Writes a noisy JPEG of the given raster size (about 0.3 bytes per pixel) into <paramref name="directory"/>.</summary>
+    public static string Jpeg(string directory, uint width, uint height, int seed)
+    {
+        using var image = new MagickImage("gradient:#3a5f7d-#d9c7a3", width, height);
+        image.AddNoise(NoiseType.Gaussian, 0.2 + (seed % 7 * 0.01));
+        image.Quality = 90;
+        var path = Path.Combine(directory, $"photo-{seed}.jpg");
+        image.Write(path, MagickFormat.Jpeg);
+        return path;
+    }
+
+    /// <summary>Lowercase hex SHA-256 of a file, as devices name their photos.</summary>
+    public static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
 }
