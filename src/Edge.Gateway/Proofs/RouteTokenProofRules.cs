@@ -13,5 +13,5 @@ internal sealed class RouteTokenProofRules : IProofRules
     public Task<ProofRuling> EvaluateAsync(SubmitProofRequest proof, DeviceIdentity device, CancellationToken cancellationToken)
         => Task.FromResult(device.RouteIds.Contains(proof.RouteId)
             ? ProofRuling.Accept
-            : ProofRuling.Refuse(StatusCode.PermissionDenied, $"route {proof.RouteId} is not in the device's token"));
+            : ProofRuling.Refuse(StatusCode.PermissionDenied, $"route {ClientText.Bound(proof.RouteId)} is not in the device's token"));
 }
