@@ -47,6 +47,13 @@ internal static class SqliteForwardingSchema
         );
         """;
 
+    /// <summary>
+    /// MIGRATION (scan event id owners): each remembered scan event id records the device that took it. Run once on a
+    /// file made before it (the column is then missing); rows taken before it keep a NULL owner, which is answered
+    /// DUPLICATE to any device, as before, until they expire.
+    /// </summary>
+    internal const string ScanEventOwnerMigration = "ALTER TABLE scan_events ADD COLUMN device_id TEXT";
+
     private static readonly Lock Gate = new();
     private static readonly HashSet<string> Ready = [];
 
@@ -63,6 +70,21 @@ internal static class SqliteForwardingSchema
             using var command = connection.CreateCommand();
             command.CommandText = Schema;
             command.ExecuteNonQuery();
+
+            // Until the ordered migrations take it over: run only where the column is missing.
+            command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('scan_events') WHERE name = 'device_id'";
+            if (Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                command.CommandText = ScanEventOwnerMigration;
+                try
+                {
+                    command.ExecuteNonQuery();
+                }
+                catch (Microsoft.Data.Sqlite.SqliteException e) when (e.Message.Contains("duplicate column", StringComparison.Ordinal))
+                {
+                    // Another process on the same file added it in between.
+                }
+            }
         }
     }
 }
