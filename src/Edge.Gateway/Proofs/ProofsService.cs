@@ -140,7 +140,7 @@ internal sealed class ProofsService(
 
         signal.Notify(OutboxLane.Proofs);
         metrics.ProofReceived();
-        ProofsLog.Received(logger, request.ProofId, device.DeviceId, core.Photos.Count, ruling.PhotoWithheld, ruling.OffSite);
+        ProofsLog.Received(logger, request.ProofId, ClientText.Bound(device.DeviceId), core.Photos.Count, ruling.PhotoWithheld, ruling.OffSite);
         if (ruling.PhotoWithheld)
         {
             await DeleteWithheldPhotosAsync(request.ProofId, digests, cancellationToken);
