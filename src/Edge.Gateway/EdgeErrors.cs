@@ -7,7 +7,8 @@ namespace Edge.Gateway;
 
 /// <summary>
 /// The gRPC errors the gateway returns, each with the status code its name says and, where it helps a client,
-/// <c>google.rpc</c> details (field violations, a retry delay).
+/// <c>google.rpc</c> details (field violations, a retry delay). Messages are bounded (<see cref="ClientText"/>): callers
+/// bound each client string they quote, and a message still too long is cut here, so a status always fits a header.
 /// </summary>
 internal static class EdgeErrors
 {
@@ -44,7 +45,7 @@ internal static class EdgeErrors
 
     private static RpcException Build(Code code, string message, Google.Protobuf.IMessage? detail = null)
     {
-        var status = new Google.Rpc.Status { Code = (int)code, Message = message };
+        var status = new Google.Rpc.Status { Code = (int)code, Message = ClientText.Bound(message, ClientText.MaxMessageLength) };
         if (detail is not null)
         {
             status.Details.Add(Any.Pack(detail));

@@ -102,7 +102,8 @@ internal sealed class ProofDispatcher(GatewayConnection connection, OutboxStore 
     /// <summary>
     /// Why the gateway will never take this proof as it is, or null when a retry may succeed. The photos the gateway
     /// lacked were uploaded just before, so a photo it still misses or cannot take, a stop or package not on the route,
-    /// a malformed field, a route outside the token or a proof id of another device are all final.
+    /// a malformed field or a route outside the token are all final. (A proof id another device holds is answered with a
+    /// REJECTED receipt, handled as any other; ALREADY_EXISTS is how gateways before that answered it.)
     /// </summary>
     private static string? Refusal(Exception error) => error switch
     {

@@ -36,8 +36,11 @@ public static class EdgeGatewayExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EdgeMetrics>();
 
+        services.TryAddSingleton<CallErrorInterceptor>();
         services.AddGrpc(grpc =>
         {
+            // No call ends UNKNOWN: unexpected errors end INTERNAL, cancelled calls CANCELLED, status messages bounded.
+            grpc.Interceptors.Add<CallErrorInterceptor>();
             grpc.MaxReceiveMessageSize = (builder.Configuration.GetValue<int?>($"{UploadOptions.SectionName}:{nameof(UploadOptions.MaxChunkBytes)}") ?? new UploadOptions().MaxChunkBytes) + (64 * 1024);
             grpc.EnableDetailedErrors = builder.Environment.IsDevelopment();
         });

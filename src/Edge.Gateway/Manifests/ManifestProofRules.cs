@@ -21,7 +21,7 @@ internal sealed class ManifestProofRules(ManifestCache manifests, IOptions<Manif
     {
         if (!device.RouteIds.Contains(proof.RouteId))
         {
-            return ProofRuling.Refuse(StatusCode.PermissionDenied, $"Route '{proof.RouteId}' is not in this device's token.");
+            return ProofRuling.Refuse(StatusCode.PermissionDenied, $"Route '{ClientText.Bound(proof.RouteId)}' is not in this device's token.");
         }
 
         ManifestEntry manifest;

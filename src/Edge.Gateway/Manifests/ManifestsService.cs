@@ -33,7 +33,7 @@ internal sealed class ManifestsService(
         metrics.ManifestWatchOpened();
         try
         {
-            ManifestLog.WatchOpened(logger, device.DeviceId, request.RouteId, request.KnownVersion);
+            ManifestLog.WatchOpened(logger, ClientText.Bound(device.DeviceId), request.RouteId, request.KnownVersion);
 
             // Headers now, so the device knows the watch stands even when it already has the current version.
             await context.WriteResponseHeadersAsync([]);
@@ -66,9 +66,9 @@ internal sealed class ManifestsService(
 
     private static DeviceIdentity CheckRequest(string routeId, long knownVersion, ServerCallContext context)
     {
-        if (string.IsNullOrEmpty(routeId))
+        if (!Scans.IntakeChecks.IsId(routeId))
         {
-            EdgeErrors.InvalidArgument("route_id", "required");
+            EdgeErrors.InvalidArgument("route_id", "1-128 characters of [A-Za-z0-9._:-]");
         }
 
         if (knownVersion < 0)
@@ -79,7 +79,7 @@ internal sealed class ManifestsService(
         var device = DeviceIdentity.From(context);
         if (!device.RouteIds.Contains(routeId))
         {
-            EdgeErrors.PermissionDenied($"Route '{routeId}' is not in this device's token.");
+            EdgeErrors.PermissionDenied($"Route '{ClientText.Bound(routeId)}' is not in this device's token.");
         }
 
         return device;

@@ -29,7 +29,11 @@ internal sealed class ProofsService(
     IOptions<IntakeOptions> options,
     ILogger<ProofsService> logger) : V1.Proofs.ProofsBase
 {
+    /// <summary>The reason of the REJECTED receipt answering a proof id another device holds (never which device).</summary>
+    internal const string ProofIdTaken = "proof id already used by another device; use a new proof_id";
+
     private const int MaxPhotos = 20;
+    private const int MaxPackages = 500;
 
     public override async Task<ProofReceipt> SubmitProof(SubmitProofRequest request, ServerCallContext context)
     {
@@ -50,7 +54,7 @@ internal sealed class ProofsService(
         var ruling = await rules.EvaluateAsync(request, device, cancellationToken);
         if (ruling.Refusal is { } refusal)
         {
-            ProofsLog.Refused(logger, request.ProofId, device.DeviceId, refusal.StatusCode, refusal.Detail);
+            ProofsLog.Refused(logger, request.ProofId, ClientText.Bound(device.DeviceId), refusal.StatusCode, ClientText.Bound(refusal.Detail, ClientText.MaxMessageLength));
             throw new RpcException(refusal);
         }
 
@@ -136,7 +140,7 @@ internal sealed class ProofsService(
 
         signal.Notify(OutboxLane.Proofs);
         metrics.ProofReceived();
-        ProofsLog.Received(logger, request.ProofId, device.DeviceId, core.Photos.Count, ruling.PhotoWithheld, ruling.OffSite);
+        ProofsLog.Received(logger, request.ProofId, ClientText.Bound(device.DeviceId), core.Photos.Count, ruling.PhotoWithheld, ruling.OffSite);
         if (ruling.PhotoWithheld)
         {
             await DeleteWithheldPhotosAsync(request.ProofId, device.DeviceId, digests, cancellationToken);
@@ -148,10 +152,15 @@ internal sealed class ProofsService(
     public override async Task<ProofReceipt> GetProofStatus(GetProofStatusRequest request, ServerCallContext context)
     {
         var device = DeviceIdentity.From(context);
+        if (!IntakeChecks.IsId(request.ProofId))
+        {
+            EdgeErrors.InvalidArgument("proof_id", "1-128 characters of [A-Za-z0-9._:-]");
+        }
+
         var record = await proofs.GetAsync(request.ProofId, context.CancellationToken);
         if (record is null || record.DeviceId != device.DeviceId)
         {
-            EdgeErrors.NotFound($"no proof {request.ProofId} of this device");
+            EdgeErrors.NotFound($"no proof {ClientText.Bound(request.ProofId)} of this device");
         }
 
         return record.Receipt;
@@ -161,6 +170,16 @@ internal sealed class ProofsService(
     {
         var device = DeviceIdentity.From(context);
         var cancellationToken = context.CancellationToken;
+        DateTimeOffset? since = null;
+        if (request.Since is not null)
+        {
+            since = IntakeChecks.ToTime(request.Since);
+            if (since is null)
+            {
+                EdgeErrors.InvalidArgument("since", IntakeChecks.TimeRange);
+            }
+        }
+
         var changes = System.Threading.Channels.Channel.CreateUnbounded<ProofReceipt>(new() { SingleReader = true });
 
         // Subscribe before the replay, so a change made in between is sent (perhaps twice) rather than lost.
@@ -168,9 +187,9 @@ internal sealed class ProofsService(
 
         // Headers tell the device the watch is live: every change from here on reaches it.
         await context.WriteResponseHeadersAsync([]);
-        if (request.Since is not null)
+        if (since is { } from)
         {
-            foreach (var receipt in await proofs.ListChangedSinceAsync(device.DeviceId, request.Since.ToDateTimeOffset(), cancellationToken))
+            foreach (var receipt in await proofs.ListChangedSinceAsync(device.DeviceId, from, cancellationToken))
             {
                 await responseStream.WriteAsync(receipt, cancellationToken);
             }
@@ -203,20 +222,31 @@ internal sealed class ProofsService(
         }
     }
 
-    private static ProofReceipt OwnReceipt(ProofRecord record, DeviceIdentity device)
+    /// <summary>
+    /// The answer to a proof id that is taken: its receipt for the device that took it; for any other device a
+    /// REJECTED receipt saying the id is in use, with nothing stored and nothing about the proof or its device.
+    /// </summary>
+    private ProofReceipt OwnReceipt(ProofRecord record, DeviceIdentity device)
     {
-        if (record.DeviceId != device.DeviceId)
+        if (record.DeviceId == device.DeviceId)
         {
-            throw new RpcException(new Status(StatusCode.AlreadyExists, $"proof {record.Receipt.ProofId} was submitted by another device"));
+            return record.Receipt;
         }
 
-        return record.Receipt;
+        ProofsLog.ProofIdTaken(logger, record.Receipt.ProofId, ClientText.Bound(device.DeviceId), ClientText.Bound(record.DeviceId));
+        return new ProofReceipt
+        {
+            ProofId = record.Receipt.ProofId,
+            Status = ProofStatus.Rejected,
+            Reason = ProofIdTaken,
+            UpdatedAt = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow()),
+        };
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private void Refuse(SubmitProofRequest request, DeviceIdentity device, string message)
     {
-        ProofsLog.Refused(logger, request.ProofId, device.DeviceId, StatusCode.FailedPrecondition, message);
+        ProofsLog.Refused(logger, request.ProofId, ClientText.Bound(device.DeviceId), StatusCode.FailedPrecondition, message);
         EdgeErrors.FailedPrecondition(message);
     }
 
@@ -232,9 +262,9 @@ internal sealed class ProofsService(
             EdgeErrors.InvalidArgument("stop_id", "1-128 characters of [A-Za-z0-9._:-]");
         }
 
-        if (request.PackageIds.Count == 0)
+        if (request.PackageIds.Count is 0 or > MaxPackages)
         {
-            EdgeErrors.InvalidArgument("package_ids", "name at least one package");
+            EdgeErrors.InvalidArgument("package_ids", $"name 1 to {MaxPackages} packages");
         }
 
         for (var i = 0; i < request.PackageIds.Count; i++)
@@ -250,7 +280,13 @@ internal sealed class ProofsService(
             EdgeErrors.InvalidArgument("delivered_at", "required");
         }
 
-        if (request.DeliveredAt.ToDateTimeOffset() > timeProvider.GetUtcNow() + options.Value.MaxClockSkew)
+        var deliveredAt = IntakeChecks.ToTime(request.DeliveredAt);
+        if (deliveredAt is null)
+        {
+            EdgeErrors.InvalidArgument("delivered_at", IntakeChecks.TimeRange);
+        }
+
+        if (deliveredAt > timeProvider.GetUtcNow() + options.Value.MaxClockSkew)
         {
             EdgeErrors.InvalidArgument("delivered_at", "too far in the future (check the device clock)");
         }

@@ -17,6 +17,22 @@ internal static partial class IntakeChecks
     /// <summary>Empty, or a well-formed id.</summary>
     public static bool IsOptionalId(string value) => value.Length == 0 || Id().IsMatch(value);
 
+    /// <summary>What every client time must be: a valid <c>google.protobuf.Timestamp</c>.</summary>
+    public const string TimeRange = "not a valid time (years 0001-9999, nanos 0-999999999)";
+
+    // google.protobuf.Timestamp's own range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z.
+    private const long MinTimestampSeconds = -62_135_596_800;
+    private const long MaxTimestampSeconds = 253_402_300_799;
+
+    /// <summary>
+    /// The time a client sent, or null when it is outside what <c>google.protobuf.Timestamp</c> allows (where
+    /// <see cref="Google.Protobuf.WellKnownTypes.Timestamp.ToDateTimeOffset"/> would throw).
+    /// </summary>
+    public static DateTimeOffset? ToTime(Google.Protobuf.WellKnownTypes.Timestamp timestamp)
+        => timestamp.Seconds is < MinTimestampSeconds or > MaxTimestampSeconds || timestamp.Nanos is < 0 or > 999_999_999
+            ? null
+            : timestamp.ToDateTimeOffset();
+
     public static string? CheckLocation(V1.DeviceLocation? location)
     {
         if (location is null)

@@ -18,6 +18,9 @@ internal sealed class ScansService(
     IOptions<IntakeOptions> options,
     ILogger<ScansService> logger) : V1.Scans.ScansBase
 {
+    /// <summary>The reason given when another device holds the event id (never which device).</summary>
+    internal const string EventIdTaken = "event_id is already used by another device; make a new event_id";
+
     private readonly IntakeOptions _options = options.Value;
 
     public override async Task<RecordScansResponse> RecordScans(RecordScansRequest request, ServerCallContext context)
@@ -71,6 +74,7 @@ internal sealed class ScansService(
         var results = new ScanResult[events.Count];
         var valid = new List<(int Index, global::Core.V1.ScanEvent Event)>(events.Count);
         var latest = timeProvider.GetUtcNow() + _options.MaxClockSkew;
+        var rejected = 0;
         for (var i = 0; i < events.Count; i++)
         {
             var reason = Check(events[i], device, latest);
@@ -80,20 +84,26 @@ internal sealed class ScansService(
             }
             else
             {
-                results[i] = Rejected(events[i].EventId, reason);
-                ScansLog.Rejected(logger, events[i].EventId, device.DeviceId, reason);
+                results[i] = Reject(events[i].EventId, device, reason);
+                rejected++;
             }
         }
 
         var accepted = 0;
         if (valid.Count > 0)
         {
-            var added = await store.AddAsync(valid.Select(v => v.Event).ToList(), cancellationToken);
+            var outcomes = await store.AddAsync(device.DeviceId, valid.Select(v => v.Event).ToList(), cancellationToken);
             for (var j = 0; j < valid.Count; j++)
             {
-                var outcome = added[j] ? ScanResult.Types.Outcome.Accepted : ScanResult.Types.Outcome.Duplicate;
-                results[valid[j].Index] = new ScanResult { EventId = valid[j].Event.EventId, Outcome = outcome };
-                accepted += added[j] ? 1 : 0;
+                var eventId = valid[j].Event.EventId;
+                results[valid[j].Index] = outcomes[j] switch
+                {
+                    ScanAddOutcome.Added => new ScanResult { EventId = eventId, Outcome = ScanResult.Types.Outcome.Accepted },
+                    ScanAddOutcome.Duplicate => new ScanResult { EventId = eventId, Outcome = ScanResult.Types.Outcome.Duplicate },
+                    _ => Reject(eventId, device, EventIdTaken),
+                };
+                accepted += outcomes[j] == ScanAddOutcome.Added ? 1 : 0;
+                rejected += outcomes[j] == ScanAddOutcome.OtherDevice ? 1 : 0;
             }
 
             if (accepted > 0)
@@ -102,9 +112,16 @@ internal sealed class ScansService(
             }
         }
 
-        metrics.ScansRecorded(accepted, valid.Count - accepted, events.Count - valid.Count);
-        ScansLog.Recorded(logger, device.DeviceId, accepted, valid.Count - accepted, events.Count - valid.Count);
+        var duplicates = events.Count - accepted - rejected;
+        metrics.ScansRecorded(accepted, duplicates, rejected);
+        ScansLog.Recorded(logger, ClientText.Bound(device.DeviceId), accepted, duplicates, rejected);
         return results;
+    }
+
+    private ScanResult Reject(string eventId, DeviceIdentity device, string reason)
+    {
+        ScansLog.Rejected(logger, ClientText.Bound(eventId), ClientText.Bound(device.DeviceId), reason);
+        return Rejected(eventId, reason);
     }
 
     /// <summary>Why the event cannot be taken, or null.</summary>
@@ -122,7 +139,7 @@ internal sealed class ScansService(
 
         if (scan.RouteId.Length > 0 && !device.RouteIds.Contains(scan.RouteId))
         {
-            return $"route {scan.RouteId} is not in the device's token";
+            return $"route {ClientText.Bound(scan.RouteId)} is not in the device's token";
         }
 
         if (scan.Barcode.Length is 0 or > 256)
@@ -140,7 +157,12 @@ internal sealed class ScansService(
             return "scanned_at missing";
         }
 
-        if (scan.ScannedAt.ToDateTimeOffset() > latest)
+        if (IntakeChecks.ToTime(scan.ScannedAt) is not { } scannedAt)
+        {
+            return "scanned_at is " + IntakeChecks.TimeRange;
+        }
+
+        if (scannedAt > latest)
         {
             return "scanned_at is too far in the future (check the device clock)";
         }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Core.V1;
 using Edge.Client.Tests.Infrastructure;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Net.Client;
 
 namespace Edge.Client.Tests.Outbox;
 
@@ -130,6 +131,39 @@ public sealed class OutboxGatewayTests(GatewayFixture gateway)
         Assert.Equal(ProofStatus.Rejected, refused.Status);
         Assert.Contains("FailedPrecondition", refused.Reason, StringComparison.Ordinal);
         Assert.Contains(receipts, r => r.ProofId == good && r.Status == ProofStatus.Committed);
+        Assert.Equal(0, client.GetOutboxStatus().Proofs);
+    }
+
+    [Fact]
+    public async Task Proof_IdTakenByAnotherDeviceMeanwhile_SetAsideWithTheGatewaysReason()
+    {
+        await using var proxy = new FaultyProxy(gateway.Address);
+        await using var client = new EdgeClient(TestClients.Options(proxy.Address, deviceId: "sdk-e2e-taken"));
+        var stop = await PlainStopAsync(client);
+        var withheld = (await client.GetManifestAsync(Route)).Stops.First(s => (s.Confidential || s.PhotoOptOut) && s.Packages.Count > 0);
+        var receipts = new ConcurrentQueue<ProofReceipt>();
+        client.ReceiptReceived += (_, receipt) => receipts.Enqueue(receipt);
+        proxy.Refusing = true;
+        var proofId = await client.SubmitProofAsync(ProofAt(stop, TestPhotos.Jpeg(_photos, 640, 480, seed: 23)));
+
+        // Meanwhile another device submits a proof under the same id (photo-less: its stop keeps no photos).
+        using var channel = GrpcChannel.ForAddress(gateway.Address);
+        var other = await new Edge.V1.Proofs.ProofsClient(channel).SubmitProofAsync(new Edge.V1.SubmitProofRequest
+        {
+            ProofId = proofId,
+            RouteId = Route,
+            StopId = withheld.StopId,
+            PackageIds = { withheld.Packages[0].PackageId },
+            DeliveredAt = Timestamp.FromDateTime(DateTime.UtcNow),
+            PlaceLeft = Edge.V1.PlaceLeft.FrontDoor,
+        }, new Grpc.Core.Metadata { { "authorization", "Bearer " + TestTokens.Mint("sdk-e2e-other", [Route]) } });
+        proxy.Refusing = false;
+        await client.FlushOutboxAsync().WaitAsync(HangGuard);
+
+        Assert.Equal(Edge.V1.ProofStatus.Received, other.Status);
+        var refused = Assert.Single(receipts, r => r.ProofId == proofId);
+        Assert.Equal(ProofStatus.Rejected, refused.Status);
+        Assert.Contains("already used by another device", refused.Reason, StringComparison.Ordinal);
         Assert.Equal(0, client.GetOutboxStatus().Proofs);
     }
 

@@ -42,7 +42,7 @@ public sealed class ManifestTests(RedisServer redis)
     {
         await using var host = await GatewayHost.StartAsync(redis: redis.ConnectionString);
         var client = new V1.Manifests.ManifestsClient(host.Channel(routes: ["R-0003"]));
-        var prefix = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.EdgeOptions>>().Value.RedisKeyPrefix;
+        var prefix = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Gateway.Hosting.EdgeOptions>>().Value.RedisKeyPrefix;
 
         var answer = await client.GetManifestAsync(new GetManifestRequest { RouteId = "R-0003" });
         var db = host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();

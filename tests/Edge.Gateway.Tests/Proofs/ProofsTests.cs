@@ -132,4 +132,79 @@ public sealed class ProofsTests(RedisServer redis)
         Assert.Equal("replayed", watch.ResponseStream.Current.ProofId);
         Assert.Equal(ProofStatus.Committed, watch.ResponseStream.Current.Status);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SubmitProof_IdUsedByAnotherDevice_IsARejectedReceiptAndStoresNothing(bool useRedis)
+    {
+        await using var host = await GatewayHost.StartAsync(redis: useRedis ? redis.ConnectionString : null, settings: FastForwarding());
+        var ownerChannel = host.Channel("device-owner");
+        var otherChannel = host.Channel("device-other");
+        await StartRouteAsync(ownerChannel);
+        var owner = new V1.Proofs.ProofsClient(ownerChannel);
+        var other = new V1.Proofs.ProofsClient(otherChannel);
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var first = await owner.SubmitProofAsync(Proof("taken-1", await UploadPhotosAsync(ownerChannel, 1, "owner")));
+        var reuse = Proof("taken-1", await UploadPhotosAsync(otherChannel, 1, "other"));
+        reuse.Note = "the other device's proof";
+
+        var refused = await other.SubmitProofAsync(reuse);
+        var status = await Assert.ThrowsAsync<RpcException>(() => other.GetProofStatusAsync(new GetProofStatusRequest { ProofId = "taken-1" }).ResponseAsync);
+        await WaitUntilAsync(async () => (await owner.GetProofStatusAsync(new GetProofStatusRequest { ProofId = "taken-1" })).Status == ProofStatus.Committed);
+
+        Assert.Equal(ProofStatus.Received, first.Status);
+        Assert.Equal("taken-1", refused.ProofId);
+        Assert.Equal(ProofStatus.Rejected, refused.Status);
+        Assert.Equal("proof id already used by another device; use a new proof_id", refused.Reason);
+        Assert.False(refused.PhotoWithheld);
+        Assert.False(refused.OffSite);
+        Assert.Equal(StatusCode.NotFound, status.StatusCode);
+        var store = host.Services.GetRequiredService<Gateway.Proofs.IProofStore>();
+        Assert.Empty(await store.ListChangedSinceAsync("device-other", before, CancellationToken.None));
+        Assert.Equal("device-owner", (await store.GetAsync("taken-1", CancellationToken.None))!.DeviceId);
+        var admin = await AdminAsync(host);
+        await AssertCoreHasProofsOnceAsync(admin, ["taken-1"]);
+        var stored = await admin.GetProofAsync(new global::Core.V1.GetProofRequest { ProofId = "taken-1" });
+        Assert.Equal("device-owner", stored.Proof.DeviceId);
+        Assert.Empty(stored.Proof.Note);
+    }
+
+    [Fact]
+    public async Task SubmitProof_OutOfRangeDeliveredAt_IsInvalidArgumentWithFieldViolation()
+    {
+        await using var host = await GatewayHost.StartAsync(settings: FastForwarding());
+        var channel = host.Channel();
+        await StartRouteAsync(channel);
+        var client = new V1.Proofs.ProofsClient(channel);
+
+        foreach (var (time, i) in Scans.ScansTests.BadTimes().Select((t, i) => (t, i)))
+        {
+            var proof = Proof($"bad-time-{i}", new string('a', 64));
+            proof.DeliveredAt = time;
+
+            var error = await Assert.ThrowsAsync<RpcException>(() => client.SubmitProofAsync(proof).ResponseAsync);
+
+            Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+            var violation = Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations);
+            Assert.Equal("delivered_at", violation.Field);
+            Assert.StartsWith("not a valid time", violation.Description, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task WatchReceipts_OutOfRangeSince_IsInvalidArgumentWithFieldViolation()
+    {
+        await using var host = await GatewayHost.StartAsync(settings: FastForwarding());
+        var client = new V1.Proofs.ProofsClient(host.Channel());
+
+        foreach (var since in Scans.ScansTests.BadTimes())
+        {
+            using var watch = client.WatchReceipts(new WatchReceiptsRequest { Since = since });
+            var error = await Assert.ThrowsAsync<RpcException>(() => watch.ResponseStream.MoveNext(CancellationToken.None));
+
+            Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+            Assert.Equal("since", Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+        }
+    }
 }

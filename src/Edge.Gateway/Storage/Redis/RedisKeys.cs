@@ -50,7 +50,7 @@ internal sealed class RedisKeys(IOptions<EdgeOptions> options)
     /// <summary>Prefix (the whole prefix) for keys built inside Lua scripts.</summary>
     public string Prefix => _prefix;
 
-    /// <summary>A taken scan event id, expiring after the dedupe window.</summary>
+    /// <summary>A taken scan event id (value: the owner device id), expiring after the dedupe window.</summary>
     public RedisKey ScanEvent(string eventId) => _prefix + "scan:" + eventId;
 
     /// <summary>Stream of entries waiting for the core, one per lane; consumer group <see cref="ForwarderGroup"/>.</summary>

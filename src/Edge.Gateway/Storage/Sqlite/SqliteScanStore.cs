@@ -7,28 +7,29 @@ using Microsoft.Extensions.Options;
 namespace Edge.Gateway.Storage.Sqlite;
 
 /// <summary>
-/// Scan intake in SQLite: one immediate transaction inserts each new event id and its outbox row, so an event is
-/// either remembered and queued, or neither. Concurrent calls share a transaction (group commit).
+/// Scan intake in SQLite: one immediate transaction inserts each new event id with its owner device and its outbox
+/// row, so an event is either remembered and queued, or neither. An id held by another device is left alone.
+/// Concurrent calls share a transaction (group commit).
 /// </summary>
 internal sealed class SqliteScanStore : IScanStore
 {
     private readonly SqliteDatabase _database;
     private readonly IOptions<ForwardingOptions> _options;
     private readonly TimeProvider _timeProvider;
-    private readonly GroupCommit<IReadOnlyList<global::Core.V1.ScanEvent>, bool[]> _intake;
+    private readonly GroupCommit<(string DeviceId, IReadOnlyList<global::Core.V1.ScanEvent> Events), ScanAddOutcome[]> _intake;
 
     public SqliteScanStore(SqliteDatabase database, IOptions<ForwardingOptions> options, TimeProvider timeProvider)
     {
         _database = database;
         _options = options;
         _timeProvider = timeProvider;
-        _intake = new GroupCommit<IReadOnlyList<global::Core.V1.ScanEvent>, bool[]>(AddBatches);
+        _intake = new GroupCommit<(string, IReadOnlyList<global::Core.V1.ScanEvent>), ScanAddOutcome[]>(AddBatches);
     }
 
-    public Task<bool[]> AddAsync(IReadOnlyList<global::Core.V1.ScanEvent> events, CancellationToken cancellationToken)
-        => _intake.RunAsync(events);
+    public Task<ScanAddOutcome[]> AddAsync(string deviceId, IReadOnlyList<global::Core.V1.ScanEvent> events, CancellationToken cancellationToken)
+        => _intake.RunAsync((deviceId, events));
 
-    private bool[][] AddBatches(IReadOnlyList<IReadOnlyList<global::Core.V1.ScanEvent>> batches)
+    private ScanAddOutcome[][] AddBatches(IReadOnlyList<(string DeviceId, IReadOnlyList<global::Core.V1.ScanEvent> Events)> batches)
     {
         var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         var expires = now + (long)_options.Value.DedupeRetention.TotalMilliseconds;
@@ -36,28 +37,42 @@ internal sealed class SqliteScanStore : IScanStore
         using var transaction = connection.BeginTransaction(deferred: false);
         using var seen = connection.CreateCommand();
         seen.Transaction = transaction;
-        // An expired record is as good as none: take the id again.
+        // An expired record is as good as none: take the id again, for this device.
         seen.CommandText = """
-            INSERT INTO scan_events (event_id, expires_ms) VALUES ($id, $expires)
-            ON CONFLICT (event_id) DO UPDATE SET expires_ms = excluded.expires_ms WHERE scan_events.expires_ms <= $now
+            INSERT INTO scan_events (event_id, expires_ms, device_id) VALUES ($id, $expires, $device)
+            ON CONFLICT (event_id) DO UPDATE SET expires_ms = excluded.expires_ms, device_id = excluded.device_id
+            WHERE scan_events.expires_ms <= $now
             """;
         var seenId = seen.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
+        var seenDevice = seen.Parameters.Add("$device", Microsoft.Data.Sqlite.SqliteType.Text);
         seen.Parameters.AddWithValue("$expires", expires);
         seen.Parameters.AddWithValue("$now", now);
+        using var owner = connection.CreateCommand();
+        owner.Transaction = transaction;
+        owner.CommandText = "SELECT device_id FROM scan_events WHERE event_id = $id";
+        var ownerId = owner.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
         using var outbox = new SqliteOutboxWriter(connection, transaction);
-        var results = new bool[batches.Count][];
+        var results = new ScanAddOutcome[batches.Count][];
         for (var b = 0; b < batches.Count; b++)
         {
-            var events = batches[b];
-            var added = results[b] = new bool[events.Count];
+            var (deviceId, events) = batches[b];
+            var outcomes = results[b] = new ScanAddOutcome[events.Count];
+            seenDevice.Value = deviceId;
             for (var i = 0; i < events.Count; i++)
             {
                 seenId.Value = events[i].EventId;
                 if (seen.ExecuteNonQuery() == 1)
                 {
                     outbox.Append(OutboxLane.Scans, events[i].EventId, events[i].ToByteArray(), now);
-                    added[i] = true;
+                    outcomes[i] = ScanAddOutcome.Added;
+                    continue;
                 }
+
+                // Taken and live. A NULL owner is a record from before owners were kept: answered as before.
+                ownerId.Value = events[i].EventId;
+                outcomes[i] = owner.ExecuteScalar() is string holder && !string.Equals(holder, deviceId, StringComparison.Ordinal)
+                    ? ScanAddOutcome.OtherDevice
+                    : ScanAddOutcome.Duplicate;
             }
         }
 

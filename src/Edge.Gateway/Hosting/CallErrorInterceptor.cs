@@ -1,0 +1,119 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+
+namespace Edge.Gateway.Hosting;
+
+/// <summary>
+/// Wraps every gateway call so that none ends <c>UNKNOWN</c>: an exception a handler did not turn into a status ends
+/// the call <c>INTERNAL</c> with a generic message (the exception is logged, the client's data is not), an
+/// <see cref="OperationCanceledException"/> of a call the client cancelled ends it <c>CANCELLED</c>, and a status
+/// whose message is too long for a header or carries control characters goes out bounded (<see cref="ClientText"/>).
+/// </summary>
+internal sealed class CallErrorInterceptor(ILogger<CallErrorInterceptor> logger) : Interceptor
+{
+    /// <summary>The message of an unexpected failure: nothing about the request or the gateway's insides.</summary>
+    public const string InternalMessage = "The gateway failed to handle this call; retry later.";
+
+    /// <summary>The message of a call that ended because the client cancelled it.</summary>
+    public const string CancelledMessage = "The call was cancelled.";
+
+    private const string StatusDetailsTrailer = "grpc-status-details-bin";
+
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (Exception e) when (Translate(e, context) is { } status)
+        {
+            throw status;
+        }
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(requestStream, context);
+        }
+        catch (Exception e) when (Translate(e, context) is { } status)
+        {
+            throw status;
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        catch (Exception e) when (Translate(e, context) is { } status)
+        {
+            throw status;
+        }
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(requestStream, responseStream, context);
+        }
+        catch (Exception e) when (Translate(e, context) is { } status)
+        {
+            throw status;
+        }
+    }
+
+    /// <summary>The status to end the call with instead of <paramref name="error"/>, or null to let it through as it is.</summary>
+    private RpcException? Translate(Exception error, ServerCallContext context)
+    {
+        switch (error)
+        {
+            case RpcException rpc:
+                return Bounded(rpc, context);
+            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+                return new RpcException(new Status(StatusCode.Cancelled, CancelledMessage));
+            default:
+                HostingLog.UnexpectedError(logger, context.Method, error);
+                return new RpcException(new Status(StatusCode.Internal, InternalMessage));
+        }
+    }
+
+    /// <summary>The same status with its message bounded (also inside <c>google.rpc.Status</c> details), or null when it already is.</summary>
+    private RpcException? Bounded(RpcException rpc, ServerCallContext context)
+    {
+        var detail = rpc.Status.Detail ?? string.Empty;
+        if (detail.Length <= ClientText.MaxMessageLength && ClientText.IsPlain(detail))
+        {
+            return null;
+        }
+
+        HostingLog.StatusMessageBounded(logger, context.Method, rpc.StatusCode, detail.Length);
+        var bounded = ClientText.Bound(detail, ClientText.MaxMessageLength);
+        var trailers = new Metadata();
+        foreach (var entry in rpc.Trailers)
+        {
+            if (entry.Key != StatusDetailsTrailer)
+            {
+                trailers.Add(entry);
+            }
+        }
+
+        if (rpc.GetRpcStatus() is { } details)
+        {
+            details.Message = bounded;
+            trailers.Add(StatusDetailsTrailer, details.ToByteArray());
+        }
+
+        return new RpcException(new Status(rpc.StatusCode, bounded), trailers);
+    }
+}
