@@ -78,10 +78,11 @@ public sealed class EdgeClient : IAsyncDisposable
     /// <param name="progress">Told the durable byte count after every acknowledgement; may be null.</param>
     /// <param name="cancellationToken">Stops the upload; what the gateway acknowledged is kept for a later resume.</param>
     /// <returns>What the gateway stored, with its verdict on the photo.</returns>
-    /// <exception cref="Grpc.Core.RpcException">
-    /// The gateway refused the photo (<c>INVALID_ARGUMENT</c>: not a valid photo; take it again) or the last attempt
-    /// failed.
+    /// <exception cref="PhotoRejectedException">
+    /// The gateway refused the photo as it is (<see cref="PhotoRejectedException.Reason"/> says why: not a photo, too
+    /// many pixels or bytes, damaged); take it again.
     /// </exception>
+    /// <exception cref="Grpc.Core.RpcException">The last attempt failed.</exception>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0027", Justification = "Both overloads take the same parameters; the file one is the common call.")]
     public async Task<UploadedPhoto> UploadPhotoAsync(string path, IProgress<UploadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -99,6 +100,7 @@ public sealed class EdgeClient : IAsyncDisposable
     /// <param name="progress">Told the durable byte count after every acknowledgement; may be null.</param>
     /// <param name="cancellationToken">Stops the upload.</param>
     /// <returns>What the gateway stored, with its verdict on the photo.</returns>
+    /// <exception cref="PhotoRejectedException">The gateway refused the photo as it is; take it again.</exception>
     public async Task<UploadedPhoto> UploadPhotoAsync(Stream photo, IProgress<UploadProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(photo);

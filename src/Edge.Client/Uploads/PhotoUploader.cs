@@ -73,6 +73,11 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
                     sendBeforeStarted = window.NothingOutstanding;
                 }
             }
+            catch (RpcException e) when (PhotoRejectedException.From(e) is { } rejected)
+            {
+                // The gateway will never take this photo: say why, in a type the app can act on.
+                throw rejected;
+            }
             catch (RpcException e) when (e.StatusCode == StatusCode.DataLoss && !restartedAfterDataLoss)
             {
                 // The bytes that arrived do not hash to the digest: the file changed under us, or was misread. The gateway

@@ -90,10 +90,10 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
         var length = RandomAccess.GetLength(file);
         if (length > _options.MaxBytes)
         {
-            throw new PhotoRejectedException(PhotoRejection.TooManyBytes, PhotoMessages.TooManyBytes(length, _options.MaxBytes));
+            throw new PhotoRejectedException(PhotoRejection.TooManyBytes, PhotoMessages.TooManyBytes(length, _options.MaxBytes), PhotoMessages.ByteLimits(length, _options.MaxBytes));
         }
 
-        var header = PhotoHeader.Read(file) ?? throw new PhotoRejectedException(PhotoRejection.UnsupportedFormat, PhotoMessages.UnsupportedFormat);
+        var header = PhotoHeader.Read(file) ?? throw new PhotoRejectedException(PhotoRejection.UnsupportedFormat, PhotoMessages.UnsupportedFormat, PhotoMessages.FormatLimits);
         if (header.Width <= 0 || header.Height <= 0)
         {
             throw new PhotoRejectedException(PhotoRejection.Damaged, PhotoMessages.Damaged);
@@ -101,11 +101,15 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
 
         if (header.Width > _options.MaxSide || header.Height > _options.MaxSide || header.Width * header.Height > _options.MaxPixels)
         {
-            throw new PhotoRejectedException(PhotoRejection.TooManyPixels, PhotoMessages.TooManyPixels(header.Width, header.Height, _options.MaxSide, _options.MaxPixels));
+            throw TooManyPixels(header);
         }
 
         return header;
     }
+
+    private PhotoRejectedException TooManyPixels(PhotoHeader header)
+        => new(PhotoRejection.TooManyPixels, PhotoMessages.TooManyPixels(header.Width, header.Height, _options.MaxSide, _options.MaxPixels),
+            PhotoMessages.PixelLimits(header.Width, header.Height, _options.MaxSide, _options.MaxPixels));
 
     private ProcessedPhoto Process(PhotoSource source, PhotoHeader header, CancellationToken cancellationToken)
     {
@@ -130,7 +134,7 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
         catch (MagickResourceLimitErrorException ex)
         {
             ImagingLog.DecoderRefused(_logger, source.Sha256, header.Format, ex.Message);
-            throw new PhotoRejectedException(PhotoRejection.TooManyPixels, PhotoMessages.TooManyPixels(header.Width, header.Height, _options.MaxSide, _options.MaxPixels));
+            throw TooManyPixels(header);
         }
         catch (MagickErrorException ex)
         {

@@ -482,7 +482,7 @@ internal sealed partial class UploadsService(
                     owner._metrics.PhotoRejected(e.Reason, owner._timeProvider.GetElapsedTime(handedOver));
                     UploadLog.PhotoRejected(owner._logger, session.UploadId, e.Message);
                     await DiscardAsync();
-                    EdgeErrors.InvalidArgument(e.Message);
+                    EdgeErrors.PhotoRejected(e);
                     throw;
                 }
                 catch (PhotoPipelineBusyException e)
