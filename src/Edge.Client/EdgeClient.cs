@@ -32,6 +32,7 @@ public sealed class EdgeClient : IAsyncDisposable
     private readonly ProofDispatcher _proofs;
     private readonly ManifestCache _manifests;
     private readonly AsyncSignal _outboxChanged = new();
+    private readonly DamageReports _damaged;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _drain;
     private int _disposed;
@@ -43,12 +44,17 @@ public sealed class EdgeClient : IAsyncDisposable
     /// <param name="options">The client's settings; read once, here.</param>
     /// <exception cref="ArgumentException">A required setting is missing or a setting is out of range.</exception>
     /// <exception cref="InvalidOperationException">Another client is using the outbox directory.</exception>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">
+    /// <see cref="EdgeClientOptions.OutboxKey"/> does not open the outbox (it was written with another key, or without
+    /// one). Nothing in it was read or changed.
+    /// </exception>
     public EdgeClient(EdgeClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        _outbox = new OutboxStore(options.OutboxDirectory!);
+        _damaged = new DamageReports(this);
+        _outbox = new OutboxStore(options.OutboxDirectory!, new OutboxCipher(options.OutboxKey), _damaged.Report);
         _connection = new GatewayConnection(options);
         _sizer = new ChunkSizer(options.MinChunkBytes, options.InitialChunkBytes, options.MaxChunkBytes);
         _windows = new WindowSizer(options.MaxUnacknowledgedBytes, options.TimeProvider);
@@ -67,6 +73,17 @@ public sealed class EdgeClient : IAsyncDisposable
 
     /// <summary>Raised on a background thread when the gateway refuses a queued scan for good.</summary>
     public event EventHandler<RejectedScan>? ScanRejected;
+
+    /// <summary>
+    /// Raised when an outbox file could not be opened (changed on the disk, cut short, swapped with another): it was
+    /// moved aside, unused, and what it held will not be delivered. Files found before the first handler was attached
+    /// are told to that handler when it is. Raised on the thread that found the file.
+    /// </summary>
+    public event EventHandler<DamagedOutboxFile>? OutboxFileDamaged
+    {
+        add => _damaged.Add(value);
+        remove => _damaged.Remove(value);
+    }
 
     /// <summary>
     /// Uploads a photo file now, resuming after every cut until it is stored, the attempts
@@ -108,7 +125,7 @@ public sealed class EdgeClient : IAsyncDisposable
         var digest = await _outbox.ImportPhotoAsync(photo, cancel.Token).ConfigureAwait(false);
         try
         {
-            var file = await PhotoFile.ReadAsync(_outbox.PhotoPath(digest), cancel.Token).ConfigureAwait(false);
+            var file = await _outbox.ReadPhotoAsync(digest, cancel.Token).ConfigureAwait(false);
             return await _uploader.UploadAsync(file, progress, _options.MaxUploadAttempts, cancel.Token).ConfigureAwait(false);
         }
         finally
@@ -164,12 +181,15 @@ public sealed class EdgeClient : IAsyncDisposable
         }
 
         var digests = new List<string>();
+        var originals = new List<OriginalPhoto>();
         try
         {
             foreach (var path in proof.PhotoPaths)
             {
                 await using var photo = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-                digests.Add(await _outbox.ImportPhotoAsync(photo, cancellationToken).ConfigureAwait(false));
+                var digest = await _outbox.ImportPhotoAsync(photo, cancellationToken).ConfigureAwait(false);
+                digests.Add(digest);
+                originals.Add(new OriginalPhoto(Path.GetFullPath(path), digest));
             }
 
             var request = new V1.SubmitProofRequest
@@ -184,7 +204,7 @@ public sealed class EdgeClient : IAsyncDisposable
                 PhotoSha256 = { digests.Distinct(StringComparer.Ordinal) },
                 Note = proof.Note,
             };
-            _outbox.AddProof(request, _options.TimeProvider.GetUtcNow());
+            _outbox.AddProof(new QueuedProof(request, originals), _options.TimeProvider.GetUtcNow());
             _proofs.Queued();
             _outboxChanged.Set();
             return request.ProofId;
