@@ -78,10 +78,18 @@ internal sealed partial class OutboxStore : IDisposable
         _sequenceFile = Path.Combine(root, "scan-sequence");
         _receiptsSeenFile = Path.Combine(root, "receipts-seen");
 
-        // Leftovers of writes a crash interrupted; their entries were never reported as queued.
-        foreach (var temp in Directory.EnumerateFiles(root, "*.tmp", SearchOption.AllDirectories))
+        // Leftovers of writes a crash interrupted; their entries were never reported as queued. Files an older version
+        // made readable by others are narrowed to the app's user.
+        foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
         {
-            File.Delete(temp);
+            if (file.EndsWith(".tmp", StringComparison.Ordinal))
+            {
+                File.Delete(file);
+            }
+            else
+            {
+                DurableFile.Restrict(file);
+            }
         }
 
         var idFile = Path.Combine(root, "installation-id");
