@@ -32,6 +32,7 @@ public sealed class EdgeClient : IAsyncDisposable
     private readonly ProofDispatcher _proofs;
     private readonly ManifestCache _manifests;
     private readonly AsyncSignal _outboxChanged = new();
+    private readonly DamageReports _damaged;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _drain;
     private int _disposed;
@@ -43,12 +44,17 @@ public sealed class EdgeClient : IAsyncDisposable
     /// <param name="options">The client's settings; read once, here.</param>
     /// <exception cref="ArgumentException">A required setting is missing or a setting is out of range.</exception>
     /// <exception cref="InvalidOperationException">Another client is using the outbox directory.</exception>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">
+    /// <see cref="EdgeClientOptions.OutboxKey"/> does not open the outbox (it was written with another key, or without
+    /// one). Nothing in it was read or changed.
+    /// </exception>
     public EdgeClient(EdgeClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        _outbox = new OutboxStore(options.OutboxDirectory!);
+        _damaged = new DamageReports(this);
+        _outbox = new OutboxStore(options.OutboxDirectory!, new OutboxCipher(options.OutboxKey), _damaged.Report);
         _connection = new GatewayConnection(options);
         _sizer = new ChunkSizer(options.MinChunkBytes, options.InitialChunkBytes, options.MaxChunkBytes);
         _windows = new WindowSizer(options.MaxUnacknowledgedBytes, options.TimeProvider);
@@ -69,6 +75,17 @@ public sealed class EdgeClient : IAsyncDisposable
     public event EventHandler<RejectedScan>? ScanRejected;
 
     /// <summary>
+    /// Raised when an outbox file could not be opened (changed on the disk, cut short, swapped with another): it was
+    /// moved aside, unused, and what it held will not be delivered. Files found before the first handler was attached
+    /// are told to that handler when it is. Raised on the thread that found the file.
+    /// </summary>
+    public event EventHandler<DamagedOutboxFile>? OutboxFileDamaged
+    {
+        add => _damaged.Add(value);
+        remove => _damaged.Remove(value);
+    }
+
+    /// <summary>
     /// Uploads a photo file now, resuming after every cut until it is stored, the attempts
     /// (<see cref="EdgeClientOptions.MaxUploadAttempts"/>) run out, or <paramref name="cancellationToken"/> fires. A
     /// photo the gateway already holds is not sent again. An upload cut short (even by an app restart) resumes from the
@@ -78,10 +95,11 @@ public sealed class EdgeClient : IAsyncDisposable
     /// <param name="progress">Told the durable byte count after every acknowledgement; may be null.</param>
     /// <param name="cancellationToken">Stops the upload; what the gateway acknowledged is kept for a later resume.</param>
     /// <returns>What the gateway stored, with its verdict on the photo.</returns>
-    /// <exception cref="Grpc.Core.RpcException">
-    /// The gateway refused the photo (<c>INVALID_ARGUMENT</c>: not a valid photo; take it again) or the last attempt
-    /// failed.
+    /// <exception cref="PhotoRejectedException">
+    /// The gateway refused the photo as it is (<see cref="PhotoRejectedException.Reason"/> says why: not a photo, too
+    /// many pixels or bytes, damaged); take it again.
     /// </exception>
+    /// <exception cref="Grpc.Core.RpcException">The last attempt failed.</exception>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0027", Justification = "Both overloads take the same parameters; the file one is the common call.")]
     public async Task<UploadedPhoto> UploadPhotoAsync(string path, IProgress<UploadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -99,6 +117,7 @@ public sealed class EdgeClient : IAsyncDisposable
     /// <param name="progress">Told the durable byte count after every acknowledgement; may be null.</param>
     /// <param name="cancellationToken">Stops the upload.</param>
     /// <returns>What the gateway stored, with its verdict on the photo.</returns>
+    /// <exception cref="PhotoRejectedException">The gateway refused the photo as it is; take it again.</exception>
     public async Task<UploadedPhoto> UploadPhotoAsync(Stream photo, IProgress<UploadProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(photo);
@@ -106,7 +125,7 @@ public sealed class EdgeClient : IAsyncDisposable
         var digest = await _outbox.ImportPhotoAsync(photo, cancel.Token).ConfigureAwait(false);
         try
         {
-            var file = await PhotoFile.ReadAsync(_outbox.PhotoPath(digest), cancel.Token).ConfigureAwait(false);
+            var file = await _outbox.ReadPhotoAsync(digest, cancel.Token).ConfigureAwait(false);
             return await _uploader.UploadAsync(file, progress, _options.MaxUploadAttempts, cancel.Token).ConfigureAwait(false);
         }
         finally
@@ -162,12 +181,15 @@ public sealed class EdgeClient : IAsyncDisposable
         }
 
         var digests = new List<string>();
+        var originals = new List<OriginalPhoto>();
         try
         {
             foreach (var path in proof.PhotoPaths)
             {
                 await using var photo = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-                digests.Add(await _outbox.ImportPhotoAsync(photo, cancellationToken).ConfigureAwait(false));
+                var digest = await _outbox.ImportPhotoAsync(photo, cancellationToken).ConfigureAwait(false);
+                digests.Add(digest);
+                originals.Add(new OriginalPhoto(Path.GetFullPath(path), digest));
             }
 
             var request = new V1.SubmitProofRequest
@@ -182,7 +204,7 @@ public sealed class EdgeClient : IAsyncDisposable
                 PhotoSha256 = { digests.Distinct(StringComparer.Ordinal) },
                 Note = proof.Note,
             };
-            _outbox.AddProof(request, _options.TimeProvider.GetUtcNow());
+            _outbox.AddProof(new QueuedProof(request, originals), _options.TimeProvider.GetUtcNow());
             _proofs.Queued();
             _outboxChanged.Set();
             return request.ProofId;

@@ -19,6 +19,30 @@ public sealed class EdgeClientOptions
     /// </summary>
     public string? OutboxDirectory { get; set; }
 
+    /// <summary>
+    /// The 32-byte AES-256 key the outbox is encrypted with (AES-GCM, a random nonce per write, each file bound to its
+    /// name). Required unless <see cref="UnencryptedOutbox"/> is set. Make it once per installation with
+    /// <see cref="System.Security.Cryptography.RandomNumberGenerator"/> and keep it in the platform's key store (the
+    /// Android Keystore, the iOS Keychain; see the README), never next to the outbox. The same key must be given on
+    /// every start: a client given another key refuses to open the outbox (nothing in it is read or changed).
+    /// Default: none.
+    /// </summary>
+    public byte[]? OutboxKey { get; set; }
+
+    /// <summary>
+    /// Keep the outbox unencrypted (queued proofs, photos with their GPS, customer addresses in cached manifests,
+    /// readable by anyone who can read the app's files). Only for devices whose whole storage is encrypted and
+    /// managed, and for tests. An outbox is encrypted or not for its whole life. Default: false.
+    /// </summary>
+    public bool UnencryptedOutbox { get; set; }
+
+    /// <summary>
+    /// Keep the photo files given in <see cref="ProofOfDelivery.PhotoPaths"/> after the core committed their proof.
+    /// By default they are deleted then, so the device no longer holds a delivery photo once it is delivered.
+    /// Default: false.
+    /// </summary>
+    public bool KeepOriginalPhotos { get; set; }
+
     /// <summary>Chunk size an upload starts with, in bytes. Default: 65536 (64 KiB).</summary>
     public int InitialChunkBytes { get; set; } = 64 * 1024;
 
@@ -92,6 +116,21 @@ public sealed class EdgeClientOptions
         if (string.IsNullOrWhiteSpace(OutboxDirectory))
         {
             throw new ArgumentException("OutboxDirectory is required.", nameof(OutboxDirectory));
+        }
+
+        if (OutboxKey is null && !UnencryptedOutbox)
+        {
+            throw new ArgumentException("OutboxKey is required (or set UnencryptedOutbox to keep the outbox unencrypted).", nameof(OutboxKey));
+        }
+
+        if (OutboxKey is not null && OutboxKey.Length != 32)
+        {
+            throw new ArgumentException("OutboxKey must be 32 bytes (AES-256).", nameof(OutboxKey));
+        }
+
+        if (OutboxKey is not null && UnencryptedOutbox)
+        {
+            throw new ArgumentException("Give either OutboxKey or UnencryptedOutbox, not both.", nameof(UnencryptedOutbox));
         }
 
         if (MinChunkBytes < 1 || MinChunkBytes > InitialChunkBytes || InitialChunkBytes > MaxChunkBytes)

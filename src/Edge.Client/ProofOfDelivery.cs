@@ -22,8 +22,10 @@ public sealed class ProofOfDelivery
     public PlaceLeft PlaceLeft { get; init; }
 
     /// <summary>
-    /// Paths of the delivery photos (JPEG, PNG or HEIC). They are copied into the outbox when the proof is queued, so
-    /// the originals may be deleted afterwards.
+    /// Paths of the delivery photos (JPEG, PNG or HEIC). They are copied into the outbox (encrypted) when the proof is
+    /// queued. Once the core has committed the proof, the SDK deletes these files too (a photo of a customer's door,
+    /// with its GPS, must not stay on the device), unless <see cref="EdgeClientOptions.KeepOriginalPhotos"/> is set; a
+    /// file that no longer holds the same photo is left alone. The app may also delete them itself after queueing.
     /// </summary>
     public IReadOnlyList<string> PhotoPaths { get; init; } = [];
 
@@ -71,7 +73,10 @@ public enum ProofStatus
     /// <summary>The gateway stored it; it is on its way to the core. The device keeps its copy.</summary>
     Received = 1,
 
-    /// <summary>The core has it. The device's copy was removed from the outbox.</summary>
+    /// <summary>
+    /// The core has it. The device's copy was removed from the outbox, with the photo files the app gave (see
+    /// <see cref="ProofOfDelivery.PhotoPaths"/>).
+    /// </summary>
     Committed = 2,
 
     /// <summary>The core refused it for good; see <see cref="ProofReceipt.Reason"/>. It was removed from the outbox.</summary>
@@ -107,4 +112,8 @@ public sealed class ProofReceipt
 /// <param name="Scans">Scans not yet answered by the gateway.</param>
 /// <param name="Proofs">Proofs not yet committed by the core nor rejected.</param>
 /// <param name="Photos">Photo copies kept for those proofs.</param>
-public readonly record struct OutboxStatus(int Scans, int Proofs, int Photos);
+public readonly record struct OutboxStatus(int Scans, int Proofs, int Photos)
+{
+    /// <summary>Files that could not be opened and were moved aside (see <see cref="EdgeClient.OutboxFileDamaged"/>).</summary>
+    public int Damaged { get; init; }
+}

@@ -43,6 +43,28 @@ internal static class EdgeErrors
     public static void Unavailable(string message, TimeSpan retryAfter)
         => throw Build(Code.Unavailable, message, new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter) });
 
+    /// <summary>
+    /// A photo the gateway will not take: <c>INVALID_ARGUMENT</c> with the driver's message, <c>google.rpc.ErrorInfo</c>
+    /// (domain <see cref="ErrorDomain"/>, reason <c>UNSUPPORTED_FORMAT</c>, <c>TOO_MANY_PIXELS</c>, <c>TOO_MANY_BYTES</c>
+    /// or <c>DAMAGED</c>, the limits in its metadata) and <c>google.rpc.BadRequest</c> naming the field at fault.
+    /// </summary>
+    [DoesNotReturn]
+    public static void PhotoRejected(Imaging.PhotoRejectedException rejection)
+    {
+        ArgumentNullException.ThrowIfNull(rejection);
+        var info = new ErrorInfo { Reason = rejection.ErrorReason, Domain = ErrorDomain };
+        foreach (var (name, value) in rejection.Limits)
+        {
+            info.Metadata[name] = value;
+        }
+
+        var field = new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = rejection.Field, Description = rejection.Message } } };
+        throw new Google.Rpc.Status { Code = (int)Code.InvalidArgument, Message = rejection.Message, Details = { Any.Pack(info), Any.Pack(field) } }.ToRpcException();
+    }
+
+    /// <summary>The <c>google.rpc.ErrorInfo</c> domain of the gateway's machine-readable reasons.</summary>
+    public const string ErrorDomain = "edge.v1";
+
     private static RpcException Build(Code code, string message, Google.Protobuf.IMessage? detail = null)
     {
         var status = new Google.Rpc.Status { Code = (int)code, Message = ClientText.Bound(message, ClientText.MaxMessageLength) };

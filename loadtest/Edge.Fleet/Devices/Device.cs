@@ -30,6 +30,7 @@ internal sealed class Device(int index, string routeId, string token, LinkProxy 
             GatewayAddress = new Uri($"http://127.0.0.1:{link.Port}"),
             TokenProvider = _ => ValueTask.FromResult(token),
             OutboxDirectory = Path.Combine(directory, "outbox"),
+            OutboxKey = RandomNumberGenerator.GetBytes(32),
         });
         Client = client;
         var photoFiles = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);

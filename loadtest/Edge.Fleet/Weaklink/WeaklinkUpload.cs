@@ -118,6 +118,7 @@ internal static class WeaklinkUpload
             GatewayAddress = new Uri($"http://127.0.0.1:{link.Port}"),
             TokenProvider = _ => ValueTask.FromResult(token),
             OutboxDirectory = Path.Combine(work, "outbox"),
+            OutboxKey = RandomNumberGenerator.GetBytes(32),
             MaxUploadAttempts = 1000,
             InitialChunkBytes = initialChunk,
         });

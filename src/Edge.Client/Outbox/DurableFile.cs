@@ -1,18 +1,21 @@
 using Edge.Shared;
-using System.Security.Cryptography;
 
 namespace Edge.Client.Outbox;
 
 /// <summary>
 /// Files that are either wholly there or not at all after a crash or a pulled battery: written to a temporary name,
-/// fsync'd, renamed into place, and the directory fsync'd so the rename itself is durable.
+/// fsync'd, renamed into place, and the directory fsync'd so the rename itself is durable. On Unix every file is
+/// created readable and writable by the app's user alone (0600), every directory 0700.
 /// </summary>
 internal static class DurableFile
 {
+    private const UnixFileMode OwnerFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerDirectory = OwnerFile | UnixFileMode.UserExecute;
+
     public static void Write(string path, ReadOnlySpan<byte> content)
     {
         var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1))
+        using (var stream = Create(temp, FileMode.Create, FileOptions.None))
         {
             stream.Write(content);
             stream.Flush(flushToDisk: true);
@@ -22,38 +25,42 @@ internal static class DurableFile
         SyncDirectory(Path.GetDirectoryName(path)!);
     }
 
-    /// <summary>Copies <paramref name="source"/> into <paramref name="directory"/> under its SHA-256; returns the digest.</summary>
-    public static async Task<string> ImportAsync(Stream source, string directory, CancellationToken cancellationToken)
+    /// <summary>Creates (or truncates) a file only the app's user can read.</summary>
+    public static FileStream Create(string path, FileMode mode, FileOptions options)
     {
-        var temp = Path.Combine(directory, $"incoming-{Guid.NewGuid():N}.tmp");
-        string digest;
-        try
+        var settings = new FileStreamOptions { Mode = mode, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1, Options = options };
+        if (!OperatingSystem.IsWindows())
         {
-            await using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
-            {
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                var buffer = new byte[81920];
-                int read;
-                while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    hash.AppendData(buffer, 0, read);
-                    await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                }
-
-                await target.FlushAsync(cancellationToken).ConfigureAwait(false);
-                target.Flush(flushToDisk: true);
-                digest = Convert.ToHexStringLower(hash.GetHashAndReset());
-            }
-
-            File.Move(temp, Path.Combine(directory, digest), overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
+            settings.UnixCreateMode = OwnerFile;
         }
 
-        SyncDirectory(directory);
-        return digest;
+        return new FileStream(path, settings);
+    }
+
+    /// <summary>Creates a directory only the app's user can enter, or narrows an existing one to that.</summary>
+    public static string CreateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return Directory.CreateDirectory(path).FullName;
+        }
+
+        var directory = Directory.CreateDirectory(path, OwnerDirectory);
+        if ((directory.UnixFileMode & ~OwnerDirectory) != 0)
+        {
+            directory.UnixFileMode = OwnerDirectory;
+        }
+
+        return directory.FullName;
+    }
+
+    /// <summary>Narrows a file an older version made to the app's user alone.</summary>
+    public static void Restrict(string path)
+    {
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & ~OwnerFile) != 0)
+        {
+            File.SetUnixFileMode(path, OwnerFile);
+        }
     }
 
     /// <summary>Best effort: where libc cannot be reached the rename is still atomic, only not yet durable.</summary>

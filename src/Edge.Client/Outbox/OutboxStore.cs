@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
+using Edge.Client.Uploads;
 using Edge.V1;
 using Google.Protobuf;
 using V1 = Edge.V1;
@@ -8,25 +10,32 @@ namespace Edge.Client.Outbox;
 
 /// <summary>
 /// The device's outbox on its own disk: scans, proofs and the proofs' photo copies waiting for the gateway, the
-/// manifest cache and the installation id. Every entry is one durable file, so whatever was queued before a crash or
-/// an app restart is there for the next client on the same directory.
+/// manifest cache and the installation id. Every entry is one durable file, sealed by <see cref="OutboxCipher"/>, so
+/// whatever was queued before a crash or an app restart is there for the next client on the same directory, and
+/// nothing in it can be read or changed without the app's key.
 /// </summary>
 /// <remarks>
-/// Layout: <c>scans/{sequence}.scan</c> (a ScanEvent), <c>rejected/</c> (scans the gateway refused),
-/// <c>proofs/{queued-ticks}-{proof_id}.proof</c> (a SubmitProofRequest), <c>photos/{sha256}</c>,
-/// <c>manifests/{hex route id}.manifest</c>, <c>installation-id</c>, <c>scan-sequence</c>, <c>receipts-seen</c> (the
-/// <c>updated_at</c> of the last receipt the watch brought, in UTC ticks). One client at a time holds
-/// <c>.lock</c>.
+/// Layout: <c>scans/{sequence}.scan</c> (a ScanEvent), <c>rejected/</c> (scans and proofs refused for good),
+/// <c>proofs/{queued-ticks}-{key}.proof</c> (a <see cref="QueuedProof"/>), <c>photos/{sha256}</c>,
+/// <c>manifests/{key}.manifest</c>, <c>damaged/</c> (files that did not open, moved aside), <c>installation-id</c>,
+/// <c>scan-sequence</c>, <c>receipts-seen</c> (the <c>updated_at</c> of the last receipt the watch brought, in UTC
+/// ticks), <c>.key-check</c> (in an encrypted outbox). One client at a time holds <c>.lock</c>. Names never come from
+/// what the gateway sends: a proof or route id is hashed into its <c>{key}</c>, and proofs are found by comparing
+/// names, never by a pattern.
 /// </remarks>
-internal sealed class OutboxStore : IDisposable
+internal sealed partial class OutboxStore : IDisposable
 {
     private const string ScanExtension = ".scan";
     private const string ProofExtension = ".proof";
+    private const string KeyCheckFile = ".key-check";
 
+    private readonly OutboxCipher _cipher;
+    private readonly Action<DamagedOutboxFile> _damaged;
     private readonly string _scans;
     private readonly string _rejected;
     private readonly string _proofs;
     private readonly string _manifests;
+    private readonly string _quarantine;
     private readonly string _sequenceFile;
     private readonly string _receiptsSeenFile;
     private readonly FileStream _lock;
@@ -35,31 +44,52 @@ internal sealed class OutboxStore : IDisposable
     private long _sequence;
     private DateTimeOffset? _receiptsSeen;
 
-    public OutboxStore(string root)
+    /// <exception cref="CryptographicException">The key does not open this outbox, or the outbox's encryption differs from what was asked.</exception>
+    public OutboxStore(string root, OutboxCipher cipher, Action<DamagedOutboxFile> damaged)
     {
-        root = Path.GetFullPath(root);
-        Directory.CreateDirectory(root);
+        _cipher = cipher;
+        _damaged = damaged;
+        root = DurableFile.CreateDirectory(Path.GetFullPath(root));
         try
         {
-            _lock = new FileStream(Path.Combine(root, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            _lock = DurableFile.Create(Path.Combine(root, ".lock"), FileMode.OpenOrCreate, FileOptions.None);
         }
         catch (IOException e)
         {
             throw new InvalidOperationException($"Another EdgeClient is using the outbox {root}.", e);
         }
 
-        _scans = Create(root, "scans");
-        _rejected = Create(root, "rejected");
-        _proofs = Create(root, "proofs");
-        PhotoDirectory = Create(root, "photos");
-        _manifests = Create(root, "manifests");
+        try
+        {
+            CheckKey(root);
+        }
+        catch
+        {
+            _lock.Dispose();
+            throw;
+        }
+
+        _scans = DurableFile.CreateDirectory(Path.Combine(root, "scans"));
+        _rejected = DurableFile.CreateDirectory(Path.Combine(root, "rejected"));
+        _proofs = DurableFile.CreateDirectory(Path.Combine(root, "proofs"));
+        PhotoDirectory = DurableFile.CreateDirectory(Path.Combine(root, "photos"));
+        _manifests = DurableFile.CreateDirectory(Path.Combine(root, "manifests"));
+        _quarantine = DurableFile.CreateDirectory(Path.Combine(root, "damaged"));
         _sequenceFile = Path.Combine(root, "scan-sequence");
         _receiptsSeenFile = Path.Combine(root, "receipts-seen");
 
-        // Leftovers of writes a crash interrupted; their entries were never reported as queued.
-        foreach (var temp in Directory.EnumerateFiles(root, "*.tmp", SearchOption.AllDirectories))
+        // Leftovers of writes a crash interrupted; their entries were never reported as queued. Files an older version
+        // made readable by others are narrowed to the app's user.
+        foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
         {
-            File.Delete(temp);
+            if (file.EndsWith(".tmp", StringComparison.Ordinal))
+            {
+                File.Delete(file);
+            }
+            else
+            {
+                DurableFile.Restrict(file);
+            }
         }
 
         var idFile = Path.Combine(root, "installation-id");
@@ -91,7 +121,8 @@ internal sealed class OutboxStore : IDisposable
             DurableFile.Write(_sequenceFile, Encoding.ASCII.GetBytes(sequence.ToString(CultureInfo.InvariantCulture)));
             scan.Sequence = sequence;
             scan.EventId = $"s-{InstallationId}-{sequence}";
-            DurableFile.Write(Path.Combine(_scans, sequence.ToString("D19", CultureInfo.InvariantCulture) + ScanExtension), scan.ToByteArray());
+            var name = sequence.ToString("D19", CultureInfo.InvariantCulture) + ScanExtension;
+            DurableFile.Write(Path.Combine(_scans, name), _cipher.Seal(scan.ToByteArray(), Identity(OutboxEntryKind.Scan, name)));
             return scan;
         }
     }
@@ -99,7 +130,7 @@ internal sealed class OutboxStore : IDisposable
     /// <summary>The oldest queued scans, up to <paramref name="max"/>, in the order they were recorded.</summary>
     public IReadOnlyList<QueuedScan> PendingScans(int max)
         => ScanFiles().Order(StringComparer.Ordinal).Take(max)
-            .Select(file => ReadOrNull(file, ScanEvent.Parser) is { } scan ? new QueuedScan(file, scan) : null)
+            .Select(file => ReadOrNull(file, OutboxEntryKind.Scan, ScanEvent.Parser.ParseFrom) is { } scan ? new QueuedScan(file, scan) : null)
             .OfType<QueuedScan>().ToList();
 
     public static void RemoveScan(QueuedScan scan) => File.Delete(scan.File);
@@ -107,49 +138,18 @@ internal sealed class OutboxStore : IDisposable
     /// <summary>Moves a scan the gateway refused for good out of the queue, kept for the app to inspect.</summary>
     public void RejectScan(QueuedScan scan) => File.Move(scan.File, Path.Combine(_rejected, Path.GetFileName(scan.File)), overwrite: true);
 
-    /// <summary>
-    /// Copies a photo into the outbox under its digest and pins it, so it is not released before the proof that will
-    /// name it is queued (or the upload that needs it is done). Unpin with <see cref="UnpinPhoto"/>.
-    /// </summary>
-    public async Task<string> ImportPhotoAsync(Stream photo, CancellationToken cancellationToken)
-    {
-        var digest = await DurableFile.ImportAsync(photo, PhotoDirectory, cancellationToken).ConfigureAwait(false);
-        lock (_gate)
-        {
-            _pinned[digest] = _pinned.GetValueOrDefault(digest) + 1;
-        }
-
-        return digest;
-    }
-
-    public void UnpinPhoto(string digest)
-    {
-        lock (_gate)
-        {
-            if (_pinned.TryGetValue(digest, out var count) && count > 1)
-            {
-                _pinned[digest] = count - 1;
-            }
-            else
-            {
-                _pinned.Remove(digest);
-            }
-
-            ReleasePhotos();
-        }
-    }
-
-    public string PhotoPath(string digest) => Path.Combine(PhotoDirectory, digest);
-
     /// <summary>Queues a proof whose photos were imported (unpin them after this).</summary>
-    public void AddProof(SubmitProofRequest proof, DateTimeOffset queuedAt)
-        => DurableFile.Write(Path.Combine(_proofs, $"{queuedAt.UtcTicks:D19}-{proof.ProofId}{ProofExtension}"), proof.ToByteArray());
+    public void AddProof(QueuedProof proof, DateTimeOffset queuedAt)
+    {
+        var name = $"{queuedAt.UtcTicks:D19}-{Key(proof.Request.ProofId)}{ProofExtension}";
+        DurableFile.Write(Path.Combine(_proofs, name), _cipher.Seal(proof.ToBytes(), Identity(OutboxEntryKind.Proof, name)));
+    }
 
     /// <summary>The queued proofs, oldest first.</summary>
-    public IReadOnlyList<SubmitProofRequest> PendingProofs()
-        => ProofFiles().Order(StringComparer.Ordinal).Select(file => ReadOrNull(file, SubmitProofRequest.Parser)).OfType<SubmitProofRequest>().ToList();
+    public IReadOnlyList<QueuedProof> PendingProofs()
+        => ProofFiles(_proofs).Order(StringComparer.Ordinal).Select(file => ReadOrNull(file, OutboxEntryKind.Proof, QueuedProof.Parse)).OfType<QueuedProof>().ToList();
 
-    public bool HoldsProof(string proofId) => Directory.EnumerateFiles(_proofs, "*-" + proofId + ProofExtension).Any();
+    public bool HoldsProof(string proofId) => ProofFiles(_proofs, proofId).Any();
 
     /// <summary>The time of the newest receipt the watch brought, or null before the first.</summary>
     public DateTimeOffset? ReceiptsSeen()
@@ -176,16 +176,20 @@ internal sealed class OutboxStore : IDisposable
     }
 
     /// <summary>Removes a proof the core committed, and the photo copies nothing else needs.</summary>
-    public void RemoveProof(string proofId)
+    /// <returns>The app's photo files the proof was made from.</returns>
+    public IReadOnlyList<OriginalPhoto> RemoveProof(string proofId)
     {
         lock (_gate)
         {
-            foreach (var file in Directory.EnumerateFiles(_proofs, "*-" + proofId + ProofExtension))
+            var originals = new List<OriginalPhoto>();
+            foreach (var file in ProofFiles(_proofs, proofId).ToList())
             {
+                originals.AddRange(ReadOrNull(file, OutboxEntryKind.Proof, QueuedProof.Parse)?.Originals ?? []);
                 File.Delete(file);
             }
 
             ReleasePhotos();
+            return originals;
         }
     }
 
@@ -194,60 +198,138 @@ internal sealed class OutboxStore : IDisposable
     {
         lock (_gate)
         {
-            foreach (var file in Directory.EnumerateFiles(_proofs, "*-" + proofId + ProofExtension))
+            foreach (var file in ProofFiles(_proofs, proofId).ToList())
             {
                 File.Move(file, Path.Combine(_rejected, Path.GetFileName(file)), overwrite: true);
             }
         }
     }
 
-    public OutboxStatus Status() => new(ScanFiles().Count(), ProofFiles().Count(),
-        Directory.EnumerateFiles(PhotoDirectory).Count(f => !f.EndsWith(".tmp", StringComparison.Ordinal)));
+    public OutboxStatus Status() => new(ScanFiles().Count(), ProofFiles(_proofs).Count(),
+        Directory.EnumerateFiles(PhotoDirectory).Count(f => !f.EndsWith(".tmp", StringComparison.Ordinal)))
+    {
+        Damaged = Directory.EnumerateFiles(_quarantine).Count(),
+    };
 
-    public V1.RouteManifest? ReadManifest(string routeId) => ReadOrNull(ManifestPath(routeId), V1.RouteManifest.Parser);
+    public V1.RouteManifest? ReadManifest(string routeId)
+    {
+        var path = ManifestPath(routeId);
+        return File.Exists(path) ? ReadOrNull(path, OutboxEntryKind.Manifest, V1.RouteManifest.Parser.ParseFrom) : null;
+    }
 
-    public void WriteManifest(V1.RouteManifest manifest) => DurableFile.Write(ManifestPath(manifest.RouteId), manifest.ToByteArray());
+    public void WriteManifest(V1.RouteManifest manifest)
+    {
+        var path = ManifestPath(manifest.RouteId);
+        DurableFile.Write(path, _cipher.Seal(manifest.ToByteArray(), Identity(OutboxEntryKind.Manifest, Path.GetFileName(path))));
+    }
 
     public void Dispose() => _lock.Dispose();
 
-    /// <summary>Deletes photo copies that no queued or rejected proof names and nothing has pinned. Under the lock.</summary>
-    private void ReleasePhotos()
+    /// <summary>
+    /// An encrypted outbox holds a check value sealed under its key: a wrong key is refused here, before any file is
+    /// read (and so before anything could be moved aside as damaged). An outbox is encrypted or not for its whole life.
+    /// </summary>
+    private void CheckKey(string root)
     {
-        var named = PendingProofs()
-            .Concat(Directory.EnumerateFiles(_rejected, "*" + ProofExtension).Select(f => ReadOrNull(f, SubmitProofRequest.Parser)).OfType<SubmitProofRequest>())
-            .SelectMany(p => p.PhotoSha256)
-            .ToHashSet(StringComparer.Ordinal);
-        foreach (var photo in Directory.EnumerateFiles(PhotoDirectory).Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal)))
+        var check = Path.Combine(root, KeyCheckFile);
+        var existing = File.Exists(Path.Combine(root, "installation-id"));
+        if (!_cipher.Encrypts)
         {
-            var digest = Path.GetFileName(photo);
-            if (!named.Contains(digest) && !_pinned.ContainsKey(digest))
+            if (File.Exists(check))
             {
-                File.Delete(photo);
+                throw new CryptographicException($"The outbox {root} is encrypted: give its key (EdgeClientOptions.OutboxKey).");
             }
+
+            return;
+        }
+
+        if (!File.Exists(check))
+        {
+            if (existing)
+            {
+                throw new CryptographicException($"The outbox {root} was written unencrypted; it cannot be opened with a key. Deliver what it holds without one first.");
+            }
+
+            DurableFile.Write(check, _cipher.Seal("edge-outbox-key-check"u8, KeyCheckFile));
+            return;
+        }
+
+        try
+        {
+            _cipher.Open(File.ReadAllBytes(check), KeyCheckFile);
+        }
+        catch (DamagedEntryException e)
+        {
+            throw new CryptographicException($"The key does not open the outbox {root} (it was written with another key). Nothing in it was read or changed.", e);
         }
     }
 
-    private string ManifestPath(string routeId) => Path.Combine(_manifests, Convert.ToHexStringLower(Encoding.UTF8.GetBytes(routeId)) + ".manifest");
-
-    private IEnumerable<string> ScanFiles() => Directory.EnumerateFiles(_scans, "*" + ScanExtension);
-
-    private IEnumerable<string> ProofFiles() => Directory.EnumerateFiles(_proofs, "*" + ProofExtension);
-
-    private static long SequenceOf(string file) => long.Parse(Path.GetFileNameWithoutExtension(file), CultureInfo.InvariantCulture);
-
-    private static T? ReadOrNull<T>(string file, MessageParser<T> parser) where T : class, IMessage<T>
+    /// <summary>Parses an outbox file; one that does not open or parse is moved aside and reported, and null returned.</summary>
+    private T? ReadOrNull<T>(string file, OutboxEntryKind kind, Func<byte[], T> parse) where T : class
     {
+        byte[] stored;
         try
         {
-            return parser.ParseFrom(File.ReadAllBytes(file));
+            stored = File.ReadAllBytes(file);
         }
         catch (FileNotFoundException)
         {
             return null;
         }
+
+        try
+        {
+            return parse(_cipher.Open(stored, Identity(kind, Path.GetFileName(file))));
+        }
+        catch (Exception e) when (e is DamagedEntryException or InvalidProtocolBufferException)
+        {
+            Quarantine(file, kind, e is DamagedEntryException ? e.Message : "it does not parse");
+            return null;
+        }
     }
 
-    private static string Create(string root, string name) => Directory.CreateDirectory(Path.Combine(root, name)).FullName;
+    /// <summary>Moves a file that did not open to <c>damaged/</c> and tells the app; never used, never silently dropped.</summary>
+    private void Quarantine(string file, OutboxEntryKind kind, string reason)
+    {
+        var target = Path.Combine(_quarantine, $"{Identity(kind, Path.GetFileName(file)).Replace('/', '-')}-{DateTime.UtcNow.Ticks}");
+        try
+        {
+            File.Move(file, target);
+        }
+        catch (FileNotFoundException)
+        {
+            return; // another reader moved it aside and reported it
+        }
+
+        _damaged(new DamagedOutboxFile { Kind = kind, Path = target, Reason = reason });
+    }
+
+    /// <summary>What a file's segments are bound to: its kind and name, which stay the same when it moves to <c>rejected/</c>.</summary>
+    private static string Identity(OutboxEntryKind kind, string name) => kind switch
+    {
+        OutboxEntryKind.Scan => "scan/",
+        OutboxEntryKind.Proof => "proof/",
+        OutboxEntryKind.Photo => "photo/",
+        _ => "manifest/",
+    } + name;
+
+    /// <summary>A hex key for an id that came from outside: a safe file name whatever the id holds.</summary>
+    private static string Key(string id) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id)))[..32];
+
+    private string ManifestPath(string routeId) => Path.Combine(_manifests, Key(routeId) + ".manifest");
+
+    private IEnumerable<string> ScanFiles() => Directory.EnumerateFiles(_scans, "*" + ScanExtension);
+
+    private static IEnumerable<string> ProofFiles(string directory) => Directory.EnumerateFiles(directory, "*" + ProofExtension);
+
+    /// <summary>The files of one proof, found by comparing names (an id is never a pattern).</summary>
+    private static IEnumerable<string> ProofFiles(string directory, string proofId)
+    {
+        var suffix = "-" + Key(proofId) + ProofExtension;
+        return ProofFiles(directory).Where(file => Path.GetFileName(file).EndsWith(suffix, StringComparison.Ordinal));
+    }
+
+    private static long SequenceOf(string file) => long.Parse(Path.GetFileNameWithoutExtension(file), CultureInfo.InvariantCulture);
 }
 
 /// <summary>A scan in the outbox and the file that holds it.</summary>

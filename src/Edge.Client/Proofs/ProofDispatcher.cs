@@ -44,7 +44,7 @@ internal sealed class ProofDispatcher(GatewayConnection connection, OutboxStore 
             var wake = _queued.WaitAsync();
             try
             {
-                foreach (var proof in outbox.PendingProofs().Where(p => !_status.ContainsKey(p.ProofId)))
+                foreach (var proof in outbox.PendingProofs().Select(p => p.Request).Where(p => !_status.ContainsKey(p.ProofId)))
                 {
                     try
                     {
@@ -90,7 +90,7 @@ internal sealed class ProofDispatcher(GatewayConnection connection, OutboxStore 
                 deadline: Deadline(), cancellationToken: stopping).ConfigureAwait(false);
             foreach (var digest in missing.MissingSha256)
             {
-                var photo = await PhotoFile.ReadAsync(outbox.PhotoPath(digest), stopping).ConfigureAwait(false);
+                var photo = await outbox.ReadPhotoAsync(digest, stopping).ConfigureAwait(false);
                 await uploader.UploadAsync(photo, progress: null, options.MaxUploadAttempts, stopping).ConfigureAwait(false);
             }
         }
@@ -110,6 +110,7 @@ internal sealed class ProofDispatcher(GatewayConnection connection, OutboxStore 
         RpcException { StatusCode: StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.PermissionDenied
             or StatusCode.AlreadyExists or StatusCode.DataLoss or StatusCode.OutOfRange } e => $"{e.StatusCode}: {e.Status.Detail}",
         FileNotFoundException e => "a photo of the proof is missing from the outbox: " + e.FileName,
+        DamagedEntryException e => "a photo of the proof could not be read from the outbox (moved to damaged/): " + e.Message,
         _ => null,
     };
 
@@ -189,8 +190,13 @@ internal sealed class ProofDispatcher(GatewayConnection connection, OutboxStore 
         switch (receipt.Status)
         {
             case V1.ProofStatus.Committed:
-                outbox.RemoveProof(receipt.ProofId);
+                var originals = outbox.RemoveProof(receipt.ProofId);
                 _status.TryRemove(receipt.ProofId, out _);
+                if (!options.KeepOriginalPhotos)
+                {
+                    OriginalPhotos.Delete(originals);
+                }
+
                 break;
             case V1.ProofStatus.Rejected:
                 outbox.RejectProof(receipt.ProofId);

@@ -73,12 +73,17 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
                     sendBeforeStarted = window.NothingOutstanding;
                 }
             }
+            catch (RpcException e) when (PhotoRejectedException.From(e) is { } rejected)
+            {
+                // The gateway will never take this photo: say why, in a type the app can act on.
+                throw rejected;
+            }
             catch (RpcException e) when (e.StatusCode == StatusCode.DataLoss && !restartedAfterDataLoss)
             {
                 // The bytes that arrived do not hash to the digest: the file changed under us, or was misread. The gateway
                 // discarded them; read the file again and start over from zero, once.
                 restartedAfterDataLoss = true;
-                photo = await PhotoFile.ReadAsync(photo.Path, cancellationToken).ConfigureAwait(false);
+                photo = await photo.ReloadAsync(cancellationToken).ConfigureAwait(false);
                 uploadId = UploadId(photo.Sha256, fresh: false);
                 resumeFrom = 0;
                 sendBeforeStarted = true;
@@ -192,7 +197,7 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
 
     private async Task SendChunksAsync(IClientStreamWriter<UploadRequest> requests, PhotoFile photo, SendWindow window, Task responses, CancellationToken cancellationToken)
     {
-        using var file = File.OpenHandle(photo.Path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
+        using var content = photo.Open();
         var buffer = ArrayPool<byte>.Shared.Rent(options.MaxChunkBytes);
         try
         {
@@ -211,7 +216,7 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
                     break;
                 }
 
-                var read = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, length), offset, cancellationToken).ConfigureAwait(false);
+                var read = await content.ReadAsync(buffer.AsMemory(0, length), offset, cancellationToken).ConfigureAwait(false);
                 if (read != length)
                 {
                     throw new IOException($"The photo {photo.Path} is shorter than when it was hashed.");

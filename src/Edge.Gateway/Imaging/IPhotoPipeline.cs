@@ -48,9 +48,26 @@ internal enum PhotoRejection
 }
 
 /// <summary>The upload is not an acceptable photo. The message is shown to the driver.</summary>
-internal sealed class PhotoRejectedException(PhotoRejection reason, string message) : Exception(message)
+/// <param name="reason">Why, for the device and the metrics.</param>
+/// <param name="message">For the driver.</param>
+/// <param name="limits">What the device may need to act on it (the photo's size and the caps it broke), for the error's details.</param>
+internal sealed class PhotoRejectedException(PhotoRejection reason, string message, IReadOnlyDictionary<string, string>? limits = null) : Exception(message)
 {
     public PhotoRejection Reason { get; } = reason;
+
+    public IReadOnlyDictionary<string, string> Limits { get; } = limits ?? new Dictionary<string, string>();
+
+    /// <summary>The <c>google.rpc.ErrorInfo</c> reason the device sees (docs/protocol.md lists them).</summary>
+    public string ErrorReason => Reason switch
+    {
+        PhotoRejection.UnsupportedFormat => "UNSUPPORTED_FORMAT",
+        PhotoRejection.TooManyBytes => "TOO_MANY_BYTES",
+        PhotoRejection.TooManyPixels => "TOO_MANY_PIXELS",
+        _ => "DAMAGED",
+    };
+
+    /// <summary>The request field at fault: the declared size for a file too large, else the bytes sent.</summary>
+    public string Field => Reason == PhotoRejection.TooManyBytes ? "start.size_bytes" : "chunk.data";
 }
 
 /// <summary>The photo workers are saturated; the client should retry after <see cref="RetryAfter"/>.</summary>

@@ -42,8 +42,10 @@ internal static class JpegMetadataStripper
             throw Damaged();
         }
 
-        // First pass: find the orientation (the rewritten EXIF goes in front of everything else but JFIF).
-        var orientation = 1;
+        // First pass: find the orientation (the rewritten EXIF goes in front of everything else but JFIF). A file may
+        // carry several EXIF blocks (an editor's added after the camera's); the first that holds the tag is the one
+        // viewers obey, and a later block without it must not reset it.
+        int? orientation = null;
         var changed = false;
         var position = 2;
         while (true)
@@ -54,12 +56,13 @@ internal static class JpegMetadataStripper
                 break;
             }
 
-            if (marker == App1 && IsExif(jpeg[start..end]))
+            if (orientation is null && marker == App1 && IsExif(jpeg[start..end]))
             {
                 orientation = ReadOrientation(jpeg[(start + 6)..end]);
             }
         }
 
+        var effective = orientation ?? 1;
         output.Write(jpeg[..2]);
         position = 2;
         var exifWritten = false;
@@ -81,9 +84,9 @@ internal static class JpegMetadataStripper
             if (marker is not App0 && !exifWritten)
             {
                 exifWritten = true;
-                if (orientation != 1)
+                if (effective != 1)
                 {
-                    WriteOrientationExif(output, orientation);
+                    WriteOrientationExif(output, effective);
                 }
             }
 
@@ -97,7 +100,7 @@ internal static class JpegMetadataStripper
             {
                 output.Write(segment);
                 changed |= end < jpeg.Length;
-                return new JpegStripResult(orientation, changed);
+                return new JpegStripResult(effective, changed);
             }
 
             output.Write(segment);
@@ -219,12 +222,12 @@ internal static class JpegMetadataStripper
         return false;
     }
 
-    /// <summary>Reads tag 0x0112 from IFD0 of a TIFF structure; 1 when absent or malformed.</summary>
-    internal static int ReadOrientation(ReadOnlySpan<byte> tiff)
+    /// <summary>Reads tag 0x0112 from IFD0 of a TIFF structure; null when absent or malformed.</summary>
+    internal static int? ReadOrientation(ReadOnlySpan<byte> tiff)
     {
         if (tiff.Length < 8)
         {
-            return 1;
+            return null;
         }
 
         bool little;
@@ -238,7 +241,7 @@ internal static class JpegMetadataStripper
         }
         else
         {
-            return 1;
+            return null;
         }
 
         ushort U16(ReadOnlySpan<byte> s) => little ? BinaryPrimitives.ReadUInt16LittleEndian(s) : BinaryPrimitives.ReadUInt16BigEndian(s);
@@ -247,7 +250,7 @@ internal static class JpegMetadataStripper
         var ifd = U32(tiff[4..]);
         if (ifd > tiff.Length - 2)
         {
-            return 1;
+            return null;
         }
 
         int count = U16(tiff[(int)ifd..]);
@@ -256,17 +259,17 @@ internal static class JpegMetadataStripper
             var entry = (int)ifd + 2 + (i * 12);
             if (entry + 12 > tiff.Length)
             {
-                return 1;
+                return null;
             }
 
             if (U16(tiff[entry..]) == 0x0112 && U16(tiff[(entry + 2)..]) == 3)
             {
                 int value = U16(tiff[(entry + 8)..]);
-                return value is >= 1 and <= 8 ? value : 1;
+                return value is >= 1 and <= 8 ? value : null;
             }
         }
 
-        return 1;
+        return null;
     }
 
     /// <summary>An APP1 EXIF segment with IFD0 holding only Orientation (big-endian TIFF).</summary>

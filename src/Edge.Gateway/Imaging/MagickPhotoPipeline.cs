@@ -23,7 +23,8 @@ namespace Edge.Gateway.Imaging;
 /// <para>
 /// JPEG: the stored file is the original with its metadata segments removed (no re-encode, so the pixels
 /// are bit-identical); see <see cref="JpegMetadataStripper"/>. The decode that validates it asks libjpeg for
-/// a reduced DCT scale (<c>jpeg:size</c>, e.g. 1/4 for a 4000 px photo). That is still a complete
+/// a reduced DCT scale (<c>jpeg:size</c>, e.g. 1/4 for a 4000 px photo; never above 1, so a small photo is
+/// decoded at its own size). That is still a complete
 /// validation of the stored file: libjpeg must Huffman-decode every coefficient of every block (scaling
 /// happens only in the inverse DCT), so truncation, a marker inside the scan data and undecodable codes
 /// raise the same warnings as at full scale; only the IDCT and colour conversion are cheaper. A bit flip
@@ -31,8 +32,14 @@ namespace Edge.Gateway.Imaging;
 /// </para>
 /// <para>
 /// PNG and HEIC are decoded at full size and re-encoded without metadata: PNG as PNG (text, time and EXIF
-/// chunks left out; colour chunks kept), HEIC as JPEG so every browser can show it. Both are turned upright
-/// first, since their orientation does not survive re-encoding.
+/// chunks left out; colour chunks and the ICC profile kept), HEIC as JPEG with its ICC profile, so every
+/// browser can show it in its own colours. Both are turned upright first, since their orientation does not
+/// survive re-encoding.
+/// </para>
+/// <para>
+/// Thumbnails and measures come from one picture at most <see cref="PhotoOptions.AnalysisSize"/> a side, never
+/// larger than the photo, turned upright and converted to sRGB through the photo's ICC profile (a thumbnail
+/// carries no profile, so viewers take it as sRGB).
 /// </para>
 /// </remarks>
 internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
@@ -83,10 +90,10 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
         var length = RandomAccess.GetLength(file);
         if (length > _options.MaxBytes)
         {
-            throw new PhotoRejectedException(PhotoRejection.TooManyBytes, PhotoMessages.TooManyBytes(length, _options.MaxBytes));
+            throw new PhotoRejectedException(PhotoRejection.TooManyBytes, PhotoMessages.TooManyBytes(length, _options.MaxBytes), PhotoMessages.ByteLimits(length, _options.MaxBytes));
         }
 
-        var header = PhotoHeader.Read(file) ?? throw new PhotoRejectedException(PhotoRejection.UnsupportedFormat, PhotoMessages.UnsupportedFormat);
+        var header = PhotoHeader.Read(file) ?? throw new PhotoRejectedException(PhotoRejection.UnsupportedFormat, PhotoMessages.UnsupportedFormat, PhotoMessages.FormatLimits);
         if (header.Width <= 0 || header.Height <= 0)
         {
             throw new PhotoRejectedException(PhotoRejection.Damaged, PhotoMessages.Damaged);
@@ -94,11 +101,15 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
 
         if (header.Width > _options.MaxSide || header.Height > _options.MaxSide || header.Width * header.Height > _options.MaxPixels)
         {
-            throw new PhotoRejectedException(PhotoRejection.TooManyPixels, PhotoMessages.TooManyPixels(header.Width, header.Height, _options.MaxSide, _options.MaxPixels));
+            throw TooManyPixels(header);
         }
 
         return header;
     }
+
+    private PhotoRejectedException TooManyPixels(PhotoHeader header)
+        => new(PhotoRejection.TooManyPixels, PhotoMessages.TooManyPixels(header.Width, header.Height, _options.MaxSide, _options.MaxPixels),
+            PhotoMessages.PixelLimits(header.Width, header.Height, _options.MaxSide, _options.MaxPixels));
 
     private ProcessedPhoto Process(PhotoSource source, PhotoHeader header, CancellationToken cancellationToken)
     {
@@ -123,7 +134,7 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
         catch (MagickResourceLimitErrorException ex)
         {
             ImagingLog.DecoderRefused(_logger, source.Sha256, header.Format, ex.Message);
-            throw new PhotoRejectedException(PhotoRejection.TooManyPixels, PhotoMessages.TooManyPixels(header.Width, header.Height, _options.MaxSide, _options.MaxPixels));
+            throw TooManyPixels(header);
         }
         catch (MagickErrorException ex)
         {
@@ -142,11 +153,14 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
             cancellationToken.ThrowIfCancellationRequested();
 
             // Validate exactly what will be stored.
+            // The size hint only ever scales down: libjpeg picks the smallest M/8 scale that still covers the hint, and a
+            // hint larger than the photo would make it decode a small photo at twice its size. The ICC profile is read
+            // (the thumbnail is converted to sRGB through it); every other profile is skipped.
             var settings = new MagickReadSettings { Format = MagickFormat.Jpeg };
             settings.SetDefines(new JpegReadDefines
             {
-                Size = new MagickGeometry((uint)_options.AnalysisSize, (uint)_options.AnalysisSize),
-                SkipProfiles = JpegProfileTypes.App | JpegProfileTypes.EightBim | JpegProfileTypes.Exif | JpegProfileTypes.Icc | JpegProfileTypes.Iptc | JpegProfileTypes.Xmp,
+                Size = new MagickGeometry((uint)Math.Min(header.Width, _options.AnalysisSize), (uint)Math.Min(header.Height, _options.AnalysisSize)),
+                SkipProfiles = JpegProfileTypes.App | JpegProfileTypes.EightBim | JpegProfileTypes.Exif | JpegProfileTypes.Iptc | JpegProfileTypes.Xmp,
             });
             using var image = Decode(stripped.WrittenSpan, settings);
             image.Orientation = (Orientation)strip.Orientation;
@@ -190,7 +204,7 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
                 || image.AttributeNames.Any(name => !name.StartsWith("png:", StringComparison.Ordinal) && !name.StartsWith("date:", StringComparison.Ordinal))
                 || !string.IsNullOrEmpty(image.Comment);
             image.AutoOrient();
-            image.Strip();
+            PhotoColour.StripAllButColourProfile(image);
 
             string storedPath;
             string contentType;
@@ -198,17 +212,14 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
             {
                 storedPath = Path.Combine(source.WorkDirectory, "photo.png");
                 contentType = "image/png";
-                // Leave out everything that can carry text, time or camera data, and ImageMagick's private chunks;
-                // colour chunks (gAMA, cHRM, sRGB, iCCP) stay.
-                image.Settings.SetDefine(MagickFormat.Png, "exclude-chunk", "date,tIME,tEXt,zTXt,iTXt,eXIf,zxIf,vpAg,caNv,orNT,oFFs,pHYs,bKGD");
-                image.Write(storedPath, MagickFormat.Png);
+                PngColourProfile.Write(image, storedPath);
             }
             else
             {
                 storedPath = Path.Combine(source.WorkDirectory, "photo.jpg");
                 contentType = "image/jpeg";
                 using var stored = image.Clone();
-                ToDisplayable(stored);
+                PhotoColour.ToDisplayable(stored);
                 stored.Quality = (uint)_options.HeicToJpegQuality;
                 stored.Write(storedPath, MagickFormat.Jpeg);
             }
@@ -219,17 +230,22 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
         }
     }
 
-    /// <summary>Thumbnail, brightness, sharpness and hash from one decoded image, which this modifies.</summary>
+    /// <summary>
+    /// Thumbnail, brightness, sharpness and hash from one decoded image, which this modifies. The image is only ever
+    /// scaled down: a photo smaller than the analysis size is measured and thumbnailed at its own size.
+    /// </summary>
     private PhotoReport Analyse(MagickImage image, PhotoSource source, PhotoFormat format, int width, int height, bool metadataStripped, out string thumbnailPath, CancellationToken cancellationToken)
     {
         image.AutoOrient();
-        image.Strip();
-        ToDisplayable(image);
         var analysisSize = (uint)_options.AnalysisSize;
         if (image.Width > analysisSize || image.Height > analysisSize)
         {
             image.Resize(new MagickGeometry(analysisSize, analysisSize), FilterType.Triangle);
         }
+
+        // Colour-managed after the resize, on a few hundred thousand pixels instead of the whole photo.
+        PhotoColour.ToSrgb(image);
+        PhotoColour.ToDisplayable(image);
 
         thumbnailPath = Path.Combine(source.WorkDirectory, "thumbnail.jpg");
         using (var thumbnail = image.Clone())
@@ -267,22 +283,6 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
             PerceptualHash = PhotoMeasures.ToHex(PhotoMeasures.DifferenceHash(luma, w, h)),
             MetadataStripped = metadataStripped,
         };
-    }
-
-    /// <summary>Flattens transparency onto white and converts to 8-bit sRGB, which is what a JPEG viewer expects.</summary>
-    private static void ToDisplayable(IMagickImage<byte> image)
-    {
-        if (image.HasAlpha)
-        {
-            image.BackgroundColor = MagickColors.White;
-            image.Alpha(AlphaAction.Remove);
-            image.Alpha(AlphaAction.Off);
-        }
-
-        if (image.ColorSpace is not (ColorSpace.sRGB or ColorSpace.Gray))
-        {
-            image.ColorSpace = ColorSpace.sRGB;
-        }
     }
 
     /// <summary>Decodes completely; any decoder warning (corrupt or truncated data) rejects the photo.</summary>

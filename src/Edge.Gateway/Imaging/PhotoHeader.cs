@@ -12,8 +12,8 @@ internal readonly record struct PhotoHeader(PhotoFormat Format, long Width, long
     /// <summary>Reads the header of the file behind <paramref name="file"/>.</summary>
     /// <returns>The header, or null when the content is not a JPEG, PNG or HEIC this reader understands.</returns>
     /// <remarks>
-    /// Reads a few small ranges of the file (a JPEG's segment headers are walked by seeking over their
-    /// bodies), so refusing a decompression bomb costs microseconds and a few hundred bytes.
+    /// Reads a few small ranges of the file (a JPEG's segment headers are walked in 8 KiB blocks, seeking over
+    /// large bodies), so refusing a decompression bomb costs microseconds and no heap.
     /// </remarks>
     public static PhotoHeader? Read(SafeFileHandle file)
     {
@@ -43,21 +43,26 @@ internal readonly record struct PhotoHeader(PhotoFormat Format, long Width, long
 
     private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
-    // Walks marker segments up to the first SOFn. Caps the walk so a file of nothing but empty
-    // segments cannot keep the reader busy.
+    // Walks marker segments up to the first SOFn, however many come before it: the file's length is already within the
+    // byte cap, and the walk reads the file in blocks, so even a file of nothing but empty segments (4 bytes each)
+    // costs one read per block, not one per segment.
     private static PhotoHeader? ReadJpeg(SafeFileHandle file)
     {
         var length = RandomAccess.GetLength(file);
-        Span<byte> buffer = stackalloc byte[10];
+        Span<byte> block = stackalloc byte[JpegBlockBytes];
+        long blockStart = 0;
+        var blockLength = 0;
         long position = 2;
-        for (var segments = 0; segments < 1024; segments++)
+
+        while (position + 4 <= length)
         {
-            if (RandomAccess.Read(file, buffer[..4], position) < 4 || buffer[0] != 0xFF)
+            var head = Window(file, block, position, 4, ref blockStart, ref blockLength);
+            if (head.IsEmpty || head[0] != 0xFF)
             {
                 return null;
             }
 
-            var marker = buffer[1];
+            var marker = head[1];
             if (marker == 0xFF)
             {
                 position++; // fill byte
@@ -69,7 +74,7 @@ internal readonly record struct PhotoHeader(PhotoFormat Format, long Width, long
                 return null; // no frame header before the image data or the end
             }
 
-            int segmentLength = BinaryPrimitives.ReadUInt16BigEndian(buffer.Slice(2, 2));
+            int segmentLength = BinaryPrimitives.ReadUInt16BigEndian(head.Slice(2, 2));
             if (segmentLength < 2 || position + 2 + segmentLength > length)
             {
                 return null;
@@ -77,13 +82,14 @@ internal readonly record struct PhotoHeader(PhotoFormat Format, long Width, long
 
             if (IsStartOfFrame(marker))
             {
-                if (segmentLength < 8 || RandomAccess.Read(file, buffer[..9], position) < 9)
+                var frame = segmentLength < 8 ? default : Window(file, block, position, 9, ref blockStart, ref blockLength);
+                if (frame.IsEmpty)
                 {
                     return null;
                 }
 
-                long height = BinaryPrimitives.ReadUInt16BigEndian(buffer.Slice(5, 2));
-                long width = BinaryPrimitives.ReadUInt16BigEndian(buffer.Slice(7, 2));
+                long height = BinaryPrimitives.ReadUInt16BigEndian(frame.Slice(5, 2));
+                long width = BinaryPrimitives.ReadUInt16BigEndian(frame.Slice(7, 2));
                 return new PhotoHeader(PhotoFormat.Jpeg, width, height);
             }
 
@@ -91,6 +97,21 @@ internal readonly record struct PhotoHeader(PhotoFormat Format, long Width, long
         }
 
         return null;
+    }
+
+    private const int JpegBlockBytes = 8192;
+
+    /// <summary>The bytes [at, at + count) from <paramref name="block"/>, refilled from the file when they are not all in it; empty past the end.</summary>
+    private static ReadOnlySpan<byte> Window(SafeFileHandle file, Span<byte> block, long at, int count, ref long blockStart, ref int blockLength)
+    {
+        if (at < blockStart || at + count > blockStart + blockLength)
+        {
+            blockStart = at;
+            blockLength = RandomAccess.Read(file, block, at);
+        }
+
+        var offset = (int)(at - blockStart);
+        return offset + count <= blockLength ? block.Slice(offset, count) : default;
     }
 
     /// <summary>SOF0-SOF15 except DHT (C4), JPG (C8) and DAC (CC).</summary>

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Edge.Gateway.Imaging;
 
 /// <summary>Texts of <see cref="PhotoRejectedException"/>, written for the driver who took the photo.</summary>
@@ -12,4 +14,21 @@ internal static class PhotoMessages
 
     public static string TooManyPixels(long width, long height, int maxSide, long maxPixels)
         => $"The photo is too large ({width} x {height} pixels; the limit is {maxSide} pixels a side and {maxPixels / 1_000_000.0:0.#} megapixels). Please take it at a lower resolution.";
+
+    /// <summary>The formats accepted, for the details of an UNSUPPORTED_FORMAT refusal.</summary>
+    public static IReadOnlyDictionary<string, string> FormatLimits { get; } = new Dictionary<string, string> { ["accepted"] = "image/jpeg,image/png,image/heic" };
+
+    public static IReadOnlyDictionary<string, string> ByteLimits(long sizeBytes, long maxBytes) => new Dictionary<string, string>
+    {
+        ["size_bytes"] = sizeBytes.ToString(CultureInfo.InvariantCulture),
+        ["max_bytes"] = maxBytes.ToString(CultureInfo.InvariantCulture),
+    };
+
+    public static IReadOnlyDictionary<string, string> PixelLimits(long width, long height, int maxSide, long maxPixels) => new Dictionary<string, string>
+    {
+        ["width"] = width.ToString(CultureInfo.InvariantCulture),
+        ["height"] = height.ToString(CultureInfo.InvariantCulture),
+        ["max_side"] = maxSide.ToString(CultureInfo.InvariantCulture),
+        ["max_pixels"] = maxPixels.ToString(CultureInfo.InvariantCulture),
+    };
 }

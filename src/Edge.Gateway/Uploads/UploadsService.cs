@@ -169,7 +169,7 @@ internal sealed partial class UploadsService(
         catch (PhotoRejectedException e)
         {
             writer.MarkFinished();
-            EdgeErrors.InvalidArgument(e.Message);
+            EdgeErrors.PhotoRejected(e);
             throw;
         }
         catch (PhotoPipelineBusyException e)

@@ -1,13 +1,17 @@
 namespace Edge.Client.Tests.Infrastructure;
 
-/// <summary>Options for a client under test: short backoffs and a fresh outbox unless one is given.</summary>
+/// <summary>Options for a client under test: short backoffs, an encrypted outbox, and a fresh one unless one is given.</summary>
 public static class TestClients
 {
+    /// <summary>The outbox key of every test client (the same on every start, as the app's key store gives it).</summary>
+    public static byte[] OutboxKey { get; } = [.. Enumerable.Range(1, 32).Select(i => (byte)(i * 7))];
+
     public static EdgeClientOptions Options(Uri gateway, string? outbox = null, string deviceId = "sdk-device-1") => new()
     {
         GatewayAddress = gateway,
         TokenProvider = TokenProvider(deviceId),
         OutboxDirectory = outbox ?? NewDirectory("edge-outbox-"),
+        OutboxKey = OutboxKey,
         InitialBackoff = TimeSpan.FromMilliseconds(100),
         MaxBackoff = TimeSpan.FromMilliseconds(500),
         AttemptTimeout = TimeSpan.FromSeconds(30),

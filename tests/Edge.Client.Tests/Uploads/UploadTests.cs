@@ -158,9 +158,11 @@ public sealed class UploadTests(GatewayFixture gateway, ITestOutputHelper output
         await using var proxy = new FaultyProxy(gateway.Address);
         await using var client = new EdgeClient(TestClients.Options(proxy.Address));
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => client.UploadPhotoAsync(path));
+        // Still an RpcException for apps that catch those; typed for apps that want the reason.
+        var error = await Assert.ThrowsAnyAsync<RpcException>(() => client.UploadPhotoAsync(path));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal(PhotoRejectionReason.UnsupportedFormat, Assert.IsType<PhotoRejectedException>(error).Reason);
         Assert.True(proxy.UpstreamBytes < 60_000 + 2 * AttemptOverhead, $"{proxy.UpstreamBytes} bytes: the upload was retried");
     }
 }

@@ -20,6 +20,7 @@ public sealed partial class ReadmeExampleTests
         global using Edge.Client;
 
         internal sealed class DeviceAuth { public Task<string> GetTokenAsync(CancellationToken ct) => Task.FromResult(string.Empty); }
+        internal sealed class DeviceKeys { public Task<byte[]> GetOutboxKeyAsync() => Task.FromResult(new byte[32]); }
         internal sealed class Connectivity { public event EventHandler? Changed { add { } remove { } } }
         internal sealed class Ui
         {
@@ -33,6 +34,7 @@ public sealed partial class ReadmeExampleTests
         internal sealed partial class App
         {
             private readonly DeviceAuth deviceAuth = new();
+            private readonly DeviceKeys deviceKeys = new();
             private readonly Connectivity connectivity = new();
             private readonly Ui ui = new();
             private readonly string appDataDirectory = Path.GetTempPath();

@@ -54,4 +54,18 @@ internal static class JpegSegments
 
         throw new InvalidDataException("no IEND");
     }
+
+    /// <summary>A copy of <paramref name="jpeg"/> with these marker segments (marker, body) right after SOI.</summary>
+    public static byte[] InsertAfterSoi(byte[] jpeg, (byte Marker, byte[] Body)[] segments)
+    {
+        var output = new List<byte>(jpeg.Length + (segments.Length * 4)) { 0xFF, 0xD8 };
+        foreach (var (marker, body) in segments)
+        {
+            output.AddRange([0xFF, marker, (byte)((body.Length + 2) >> 8), (byte)(body.Length + 2)]);
+            output.AddRange(body);
+        }
+
+        output.AddRange(jpeg.AsSpan(2));
+        return [.. output];
+    }
 }
