@@ -47,6 +47,7 @@ internal static class EventIds
     public const int ProofRefused = 401;
     public const int ProofWithheldPhotoDeleted = 402;
     public const int ProofPublishFailed = 403;
+    public const int ProofIdTaken = 404;
 
     // Forwarding: 500-599
     public const int ForwardScansForwarded = 500;
@@ -69,4 +70,8 @@ internal static class EventIds
     public const int BlobReleased = 700;
     public const int BlobUnreferencedFileDeleted = 701;
     public const int BlobSweepFailed = 702;
+
+    // Hosting (every call): 800-899
+    public const int CallUnexpectedError = 800;
+    public const int CallStatusMessageBounded = 801;
 }

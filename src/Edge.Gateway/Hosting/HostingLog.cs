@@ -1,10 +1,12 @@
+using Edge.Gateway.Diagnostics;
+
 namespace Edge.Gateway.Hosting;
 
 internal static partial class HostingLog
 {
-    [LoggerMessage(600, LogLevel.Error, "Call {Method} failed with an unexpected error; answered INTERNAL.")]
+    [LoggerMessage(EventIds.CallUnexpectedError, LogLevel.Error, "Call {Method} failed with an unexpected error; answered INTERNAL.")]
     public static partial void UnexpectedError(ILogger logger, string method, Exception exception);
 
-    [LoggerMessage(601, LogLevel.Warning, "Call {Method} ended {StatusCode} with a status message of {Length} characters or control characters; sent bounded.")]
+    [LoggerMessage(EventIds.CallStatusMessageBounded, LogLevel.Warning, "Call {Method} ended {StatusCode} with a status message of {Length} characters or control characters; sent bounded.")]
     public static partial void StatusMessageBounded(ILogger logger, string method, Grpc.Core.StatusCode statusCode, int length);
 }

@@ -16,6 +16,6 @@ internal static partial class ProofsLog
     [LoggerMessage(EventIds.ProofPublishFailed, LogLevel.Warning, "Publishing the receipt of proof {ProofId} failed; watchers catch up by replay.")]
     public static partial void PublishFailed(ILogger logger, string proofId, Exception exception);
 
-    [LoggerMessage(404, LogLevel.Information, "Proof {ProofId} of device {DeviceId} refused: the id is held by device {OwnerId}.")]
+    [LoggerMessage(EventIds.ProofIdTaken, LogLevel.Information, "Proof {ProofId} of device {DeviceId} refused: the id is held by device {OwnerId}.")]
     public static partial void ProofIdTaken(ILogger logger, string proofId, string deviceId, string ownerId);
 }

@@ -103,7 +103,7 @@ public sealed class SqliteMigrationsTests : IDisposable
 
         Assert.Equal(SqliteMigrations.CurrentVersion, UserVersion());
         Assert.Equal(
-            ["blob_refs", "blobs", "dead_letters", "manifests_last_good", "outbox", "proofs", "scan_events", "upload_sessions"],
+            ["blob_files", "blob_owners", "blob_refs", "blobs", "dead_letters", "manifests_last_good", "outbox", "proofs", "scan_events", "upload_sessions"],
             Tables());
     }
 
