@@ -11,7 +11,7 @@ namespace Edge.Client.Tests.Uploads;
 /// <c>google.rpc.BadRequest</c>, and no retry is made.
 /// </summary>
 [Collection(GatewayCollection.Name)]
-public sealed class PhotoRejectionTests(GatewayProcess gateway)
+public sealed class PhotoRejectionTests(GatewayFixture gateway)
 {
     private readonly string _photos = TestClients.NewDirectory("edge-photos-refused-");
 
