@@ -21,6 +21,7 @@ internal sealed class UploadWriter : IAsyncDisposable
     private readonly IAsyncStreamReader<UploadRequest> _requests;
     private readonly IServerStreamWriter<UploadResponse> _responses;
     private readonly UploadWriterContext _context;
+    private readonly CancellationToken _callCancelled;
     private readonly CancellationTokenSource _interrupt;
     private readonly Task _interrupted;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -44,6 +45,7 @@ internal sealed class UploadWriter : IAsyncDisposable
         _context = context;
         _received = session.CommittedOffset;
         _committed = session.CommittedOffset;
+        _callCancelled = callCancelled;
 
         // A newer stream on this replica, or shutdown, ends this one. Cancelling a pending read would reset the HTTP/2
         // stream (the client would see CANCELLED), so the interruption is raced against the read instead.
@@ -124,8 +126,9 @@ internal sealed class UploadWriter : IAsyncDisposable
             if (!next.IsCompleted && _received > _committed)
             {
                 // Nothing more is waiting: make what we have durable now rather than leave the client waiting for an
-                // ack, but give a chunk already on its way a moment to join the batch.
-                var idle = Task.Delay(options.SyncIdleDelay, _context.TimeProvider, token);
+                // ack, but give a chunk already on its way a moment to join the batch. Not the first bytes of a
+                // stream: after a resume the client is waiting for word that the link carries again.
+                var idle = _committed == _session.CommittedOffset ? Task.CompletedTask : Task.Delay(options.SyncIdleDelay, _context.TimeProvider, token);
                 if (await Task.WhenAny(next, idle) != next)
                 {
                     await SyncAsync(token);
@@ -234,6 +237,13 @@ internal sealed class UploadWriter : IAsyncDisposable
 
             EdgeErrors.Unavailable(
                 $"The gateway is shutting down; resume upload {_session.UploadId} from offset {_committed}, on any replica.", TimeSpan.FromSeconds(1));
+        }
+
+        if (_callCancelled.IsCancellationRequested)
+        {
+            // The client's connection or stream went away (its token is linked into the writer's): no newer stream.
+            UploadLog.ConnectionLost(_context.Logger, _session.UploadId, _session.Epoch, _received);
+            EdgeErrors.Unavailable($"The connection of upload {_session.UploadId} was lost; resume it.", TimeSpan.Zero);
         }
 
         UploadLog.TakenOver(_context.Logger, _session.UploadId, _session.Epoch);
