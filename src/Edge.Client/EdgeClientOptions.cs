@@ -19,13 +19,17 @@ public sealed class EdgeClientOptions
     /// </summary>
     public string? OutboxDirectory { get; set; }
 
-    /// <summary>Chunk size an upload starts with, in bytes. Default: 65536 (64 KiB).</summary>
-    public int InitialChunkBytes { get; set; } = 64 * 1024;
+    /// <summary>
+    /// Chunk size until the client has measured the link's delivery rate (about a second into the first upload); after
+    /// that a chunk is what the link delivers in 150 ms, within <see cref="MinChunkBytes"/> and
+    /// <see cref="MaxChunkBytes"/>. Default: 16384 (16 KiB).
+    /// </summary>
+    public int InitialChunkBytes { get; set; } = 16 * 1024;
 
-    /// <summary>Smallest chunk the client shrinks to on a poor link, in bytes. Default: 16384 (16 KiB).</summary>
-    public int MinChunkBytes { get; set; } = 16 * 1024;
+    /// <summary>Smallest chunk the client shrinks to on a slow link, in bytes. Default: 4096 (4 KiB).</summary>
+    public int MinChunkBytes { get; set; } = 4 * 1024;
 
-    /// <summary>Largest chunk the client grows to on a good link, in bytes. Default: 262144 (256 KiB).</summary>
+    /// <summary>Largest chunk the client grows to on a fast link, in bytes. Default: 262144 (256 KiB).</summary>
     public int MaxChunkBytes { get; set; } = 256 * 1024;
 
     /// <summary>
