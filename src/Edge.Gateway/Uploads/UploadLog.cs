@@ -31,4 +31,7 @@ internal static partial class UploadLog
 
     [LoggerMessage(10, LogLevel.Debug, "Upload {UploadId} stream ended at offset {Offset} before the object was complete.")]
     public static partial void StreamEndedEarly(ILogger logger, string uploadId, long offset);
+
+    [LoggerMessage(11, LogLevel.Debug, "Upload {UploadId} (epoch {Epoch}) lost its connection at offset {Offset}; what arrived is kept for the resume.")]
+    public static partial void ConnectionLost(ILogger logger, string uploadId, long epoch, long offset);
 }

@@ -297,8 +297,9 @@ internal sealed partial class UploadsService(
                 if (!next.IsCompleted && _received > _committed)
                 {
                     // Nothing more is waiting: make what we have durable now rather than leave the client waiting for
-                    // an ack, but give a chunk already on its way a moment to join the batch.
-                    var idle = Task.Delay(_options.SyncIdleDelay, owner._timeProvider, token);
+                    // an ack, but give a chunk already on its way a moment to join the batch. Not the first bytes of a
+                    // stream: after a resume the client is waiting for word that the link carries again.
+                    var idle = _committed == segmentStart ? Task.CompletedTask : Task.Delay(_options.SyncIdleDelay, owner._timeProvider, token);
                     if (await Task.WhenAny(next, idle) != next)
                     {
                         await SyncAsync(segment, token);
@@ -311,6 +312,13 @@ internal sealed partial class UploadsService(
                     {
                         await SaveProgressAsync(segment);
                         EdgeErrors.Unavailable($"The gateway is shutting down; resume upload {session.UploadId} from offset {_committed}, on any replica.", TimeSpan.FromSeconds(1));
+                    }
+
+                    if (context.CancellationToken.IsCancellationRequested)
+                    {
+                        // The client's connection or stream went away (its token is linked into the writer's): no newer stream.
+                        UploadLog.ConnectionLost(owner._logger, session.UploadId, session.Epoch, _received);
+                        EdgeErrors.Unavailable($"The connection of upload {session.UploadId} was lost; resume it.", TimeSpan.Zero);
                     }
 
                     UploadLog.TakenOver(owner._logger, session.UploadId, session.Epoch);
