@@ -35,8 +35,8 @@ public sealed class EdgeClientOptions
     /// <summary>
     /// Most bytes sent but not yet acknowledged as durable by the gateway; the sender waits for an acknowledgement
     /// beyond it, so a cut link never has more than this on the way. Within it the SDK keeps what the link needs: the
-    /// delivery rate it measures from acknowledgements times the shortest round trip, in whole chunks, plus two chunks
-    /// (three 64 KiB chunks on a 1 Mbit/s, 400 ms round-trip link); more only queues bytes that a cut loses. Until it
+    /// delivery rate it measures from acknowledgements times two of the shortest round trips, in whole chunks, plus two
+    /// chunks (six 16 KiB chunks on a 1 Mbit/s, 200 ms round-trip link); more only queues bytes below the SDK. Until it
     /// has measured, and on fast links, this maximum applies. At least two chunks are always allowed.
     /// Default: 262144 (256 KiB).
     /// </summary>
@@ -51,7 +51,11 @@ public sealed class EdgeClientOptions
     /// </summary>
     public int MaxUploadAttempts { get; set; } = 10;
 
-    /// <summary>First retry delay; each failure doubles it up to <see cref="MaxBackoff"/>, with full jitter. Default: 250 ms.</summary>
+    /// <summary>
+    /// First retry delay; each failure doubles it up to <see cref="MaxBackoff"/>, with full jitter. For 3 seconds after
+    /// an upload's connection broke while it was carrying bytes (a cut), uploads retry every 100-150 ms instead and
+    /// connection attempts overlap. Default: 250 ms.
+    /// </summary>
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Largest retry delay. Default: 30 seconds.</summary>
