@@ -39,6 +39,9 @@ internal sealed class FleetOptions
     /// <summary>The gateway's signing key (base64) when <see cref="Gateway"/> is given.</summary>
     public string? SigningKey { get; private init; }
 
+    /// <summary>When set, the gateway the fleet started is restarted (SIGTERM, then started again) this long into the run.</summary>
+    public TimeSpan RestartAt { get; private init; }
+
     public string? DataDirectory { get; private init; }
 
     public bool KeepData { get; private init; }
@@ -47,7 +50,7 @@ internal sealed class FleetOptions
     {
         var values = ScenarioArguments.Parse(args).Only("run",
             "devices", "duration", "drain", "ramp", "photo-bytes", "delay", "rate", "latency", "bandwidth", "loss", "cut-every",
-            "cut-mode", "cut-fraction", "gateway", "core", "signing-key", "data", "keep-data");
+            "cut-mode", "cut-fraction", "gateway", "core", "signing-key", "data", "keep-data", "restart-at");
         var cutEvery = values.Duration("cut-every", TimeSpan.Zero);
         return new FleetOptions
         {
@@ -67,6 +70,7 @@ internal sealed class FleetOptions
                 CutMode = values.String("cut-mode") == "half-open" ? CutMode.HalfOpen : CutMode.Reset,
             },
             CutFraction = values.Double("cut-fraction", 0.25),
+            RestartAt = values.Duration("restart-at", TimeSpan.Zero),
             Gateway = values.String("gateway") is { } gateway ? new Uri(gateway.Contains("://", StringComparison.Ordinal) ? gateway : "http://" + gateway) : null,
             Core = values.String("core") is { } core ? new Uri(core.Contains("://", StringComparison.Ordinal) ? core : "http://" + core) : null,
             SigningKey = values.String("signing-key"),

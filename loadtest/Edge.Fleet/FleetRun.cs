@@ -80,7 +80,9 @@ internal static class FleetRun
         stopWorking.Token.Register(() => phase = "draining");
 
         var running = devices.Select((device, i) => device.RunAsync(options.Ramp * i / Math.Max(1, options.Devices), stopWorking.Token, stopDelivering.Token)).ToList();
+        var restarting = RestartAsync(gateway, options.RestartAt, links, stopDelivering.Token);
         await Task.WhenAll(running);
+        var restart = await restarting;
         var elapsed = clock.Elapsed;
         var drained = !stopDelivering.IsCancellationRequested;
         phase = "done";
@@ -104,6 +106,7 @@ internal static class FleetRun
         }
 
         var report = Report(options, stats, links, new UploadLedgers(ledgers), audit, elapsed, drained, cpu, gatewayCpu, gateway, camera.Size);
+        restart?.AddTo(report, links);
         report.Print(Console.Out);
         var path = report.WriteJson(Path.Combine(GatewayProcess.RepositoryRoot(), "loadtest", "results"));
         Console.WriteLine($"written {path}");
@@ -131,6 +134,30 @@ internal static class FleetRun
         }
 
         return allCommitted && audit?.Passed != false && audit is not null ? 0 : 1;
+    }
+
+    /// <summary>Restarts the fleet's own gateway once, <paramref name="at"/> into the run (never when zero or external).</summary>
+    private static async Task<GatewayRestart?> RestartAsync(GatewayProcess? gateway, TimeSpan at, LinkCounters links, CancellationToken stop)
+    {
+        if (gateway is null || at <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        try
+        {
+            await Task.Delay(at, stop);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+
+        var began = links.Elapsed;
+        Console.WriteLine($"restarting the gateway at {began.TotalSeconds:0} s...");
+        var (stopping, starting) = await gateway.RestartAsync();
+        Console.WriteLine($"gateway back after {stopping.TotalSeconds:0.0} s stopping and {starting.TotalSeconds:0.0} s starting (pid {gateway.ProcessId})");
+        return new GatewayRestart(began, stopping, starting);
     }
 
     /// <summary>Cuts the links of the devices that have cuts, each on its own phase, until the run ends.</summary>

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs every ghz config in this folder against a gateway, each twice: through server reflection (NAME.json) and
-# through the proto files (NAME.proto.json, --proto with import paths protos/). Starts a gateway on 127.0.0.1:5080
+# through the proto files (NAME.proto.json, --proto with import paths protos/). ghz is the one on PATH, else $GHZ, else
+# ../shared/tools/ghz/ghz from the repository root (a static release binary). Starts a gateway on 127.0.0.1:5080
 # (PORT=... for another port; embedded mode, its own data directory and signing key) unless GATEWAY=host:port is given, in which case
 # SIGNING_KEY=<the gateway's Edge:Auth:SigningKey> is needed to mint the token. Prepares the data files first
 # (Edge.LoadTest prepare-ghz: a token, a RecordScans batch, a SubmitProof naming an uploaded photo, an Upload stream).
@@ -8,11 +9,17 @@
 #   loadtest/ghz/run.sh                       # all configs
 #   CONFIGS="recordscans upload" loadtest/ghz/run.sh
 #   GATEWAY=10.0.0.5:5080 SIGNING_KEY=... loadtest/ghz/run.sh
+#   GHZ=/opt/ghz/ghz loadtest/ghz/run.sh
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 cd "$ROOT"    # the configs name their files relative to the repository root
-CONFIGS=${CONFIGS:-"health-check getmanifest recordscans submitproof upload"}
+CONFIGS=${CONFIGS:-"health-check findmissingblobs getmanifest recordscans submitproof upload"}
+if command -v ghz >/dev/null; then
+  GHZ=$(command -v ghz)
+else
+  GHZ=${GHZ:-$ROOT/../shared/tools/ghz/ghz}
+fi
 OUT=${OUT:-$ROOT/loadtest/results/ghz-$(date -u +%Y%m%dT%H%M%SZ)}
 WORK=$(mktemp -d /tmp/edge-ghz.XXXXXX)
 GATEWAY_PID=
@@ -41,16 +48,18 @@ dotnet loadtest/Edge.LoadTest/bin/Release/net10.0/Edge.LoadTest.dll prepare-ghz 
 # the data parsed strictly, a few calls that must end OK), so a broken config fails here and not an hour into a run.
 dotnet loadtest/Edge.LoadTest/bin/Release/net10.0/Edge.LoadTest.dll ghz-check --gateway "$GATEWAY" --data loadtest/ghz/data
 
-if ! command -v ghz >/dev/null; then
+if [ ! -x "$GHZ" ]; then
   cat >&2 <<MSG
-ghz is not installed, so nothing was measured (the configs were checked above). The data files are ready in
-loadtest/ghz/data; with a ghz binary (https://github.com/bojand/ghz/releases) on PATH this script runs, for each of:
+no ghz at $GHZ, so nothing was measured (the configs were checked above). The data files are ready in
+loadtest/ghz/data. Put a ghz release binary (https://github.com/bojand/ghz/releases) on PATH or name it in GHZ; this
+script then runs, for each of:
 $CONFIGS
   ghz --config loadtest/ghz/NAME.json          (server reflection)
   ghz --config loadtest/ghz/NAME.proto.json    (protos/ as import path)
 MSG
   exit 127
 fi
+echo "ghz: $GHZ ($("$GHZ" --version 2>&1))"
 
 mkdir -p "$OUT"
 for name in $CONFIGS; do
@@ -60,7 +69,7 @@ for name in $CONFIGS; do
     # The configs say 127.0.0.1:5080; point a copy at the gateway under test.
     sed "s/\"host\": \"127.0.0.1:5080\"/\"host\": \"$GATEWAY\"/" "$config" >"$WORK/config.json"
     echo "== $name${variant:- (reflection)}"
-    ghz --config "$WORK/config.json" | tee "$OUT/$name$variant.txt"
+    "$GHZ" --config "$WORK/config.json" | tee "$OUT/$name$variant.txt"
   done
 done
 echo "reports in $OUT"

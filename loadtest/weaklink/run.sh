@@ -1,22 +1,44 @@
 #!/bin/bash
-# One 3,000,000-byte photo uploaded by the SDK vs the same bytes over plain TCP, across a weak link made by
-# /work/shared/tools/weaklink (two network namespaces): the gateway and a TCP sink in wl-srv, the client in wl-cli.
-# Three cases: no cuts; a cut every 10 s that both ends see (reset); a cut every 10 s that leaves the gateway's
-# side half-open while the SDK is told the network changed. Needs root. See loadtest/README.md.
+# One 3,000,000-byte photo uploaded by the SDK vs the same bytes over plain TCP, across a weak link made by the
+# weaklink tools (two network namespaces): the gateway and a TCP sink in wl-srv, the client in wl-cli. Needs root.
+# See loadtest/README.md.
 #
-#   sudo loadtest/weaklink/run.sh                 # all three cases
-#   CASES="no-cuts" sudo loadtest/weaklink/run.sh
-#   REPEAT=3 sudo loadtest/weaklink/run.sh        # each case 3 times, median ratio per case
+# Headline cases: cuts made in the kernel by the weaklink's cut.sh on the gateway's port (the same cuts any protocol
+# would get), every 10 s for 1 s:
+#   no-cuts      no cuts
+#   cut-both     both ends see the cut (client reset, gateway's socket destroyed)
+#   cut-client   the client is reset, the gateway's socket stays open (half-open)
+# Extras, cuts by an in-process proxy in wl-cli between the SDK and the link (it also counts the chunk bytes re-sent):
+#   proxy-reset      both ends reset at once
+#   proxy-half-open  the connection freezes, the gateway's side stays open, the SDK is told NotifyNetworkChanged()
 #
-# Link (env, weaklink.sh's names): 1 Mbit/s each way, 200 ms one-way delay each way, 5 % loss on the uplink.
+#   sudo loadtest/weaklink/run.sh                       # config B, the three headline cases
+#   REPEAT=3 sudo loadtest/weaklink/run.sh              # each case 3 times: medians per case
+#   CONFIG=A CASES="no-cuts cut-both" sudo loadtest/weaklink/run.sh
+#   CASES=all sudo loadtest/weaklink/run.sh             # headline cases and the proxy extras
+#   TRACE=1 CASES=cut-both sudo loadtest/weaklink/run.sh   # cuts and acknowledgements with times, the gateway's upload log
+#
+# Links (weaklink.sh's variables; each can be overridden):
+#   CONFIG=B (default)  up 1 Mbit/s, 200 ms one-way, 5 % loss; down 1 Mbit/s
+#   CONFIG=A            up 1 Mbit/s, 200 ms one-way, 5 % loss; down 1 Mbit/s, 200 ms one-way (400 ms round trip)
+# WEAKLINK: the weaklink tools' directory (default ../shared/tools/weaklink from the repository root).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-WEAKLINK=${WEAKLINK:-/work/shared/tools/weaklink/weaklink.sh}
+WEAKLINK=${WEAKLINK:-$ROOT/../shared/tools/weaklink}
+[ -f "$WEAKLINK" ] && WEAKLINK=$(dirname "$WEAKLINK")   # the path of weaklink.sh itself works too
+WEAKLINK=$(cd "$WEAKLINK" 2>/dev/null && pwd) || { echo "no weaklink tools at ${WEAKLINK}: set WEAKLINK to their directory" >&2; exit 1; }
+CONFIG=${CONFIG:-B}
+case $CONFIG in
+  A) down_delay=200 ;;
+  B) down_delay=0 ;;
+  *) echo "CONFIG is A or B" >&2; exit 2 ;;
+esac
 export UP_RATE=${UP_RATE-1mbit} UP_DELAY_MS=${UP_DELAY_MS-200} UP_LOSS_PCT=${UP_LOSS_PCT-5}
-export DOWN_RATE=${DOWN_RATE-1mbit} DOWN_DELAY_MS=${DOWN_DELAY_MS-200} DOWN_LOSS_PCT=${DOWN_LOSS_PCT-0}
-export WEAKLINK_DESCRIPTION="up ${UP_RATE} ${UP_DELAY_MS} ms ${UP_LOSS_PCT}% loss; down ${DOWN_RATE} ${DOWN_DELAY_MS} ms ${DOWN_LOSS_PCT}% loss"
-CASES=${CASES:-"no-cuts cut-reset cut-half-open"}
+export DOWN_RATE=${DOWN_RATE-1mbit} DOWN_DELAY_MS=${DOWN_DELAY_MS-$down_delay} DOWN_LOSS_PCT=${DOWN_LOSS_PCT-0}
+export WEAKLINK_DESCRIPTION="config $CONFIG: up ${UP_RATE} ${UP_DELAY_MS} ms ${UP_LOSS_PCT}% loss; down ${DOWN_RATE} ${DOWN_DELAY_MS} ms ${DOWN_LOSS_PCT}% loss"
+CASES=${CASES:-"no-cuts cut-both cut-client"}
+[ "$CASES" = all ] && CASES="no-cuts cut-both cut-client proxy-reset proxy-half-open"
 CUT_EVERY=${CUT_EVERY:-10s}
 REPEAT=${REPEAT:-1}
 PHOTO_BYTES=${PHOTO_BYTES:-3000000}
@@ -26,8 +48,11 @@ PORT=5080 SINK_PORT=5081 SERVER=192.0.2.2
 
 [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || { echo "REPEAT must be a positive whole number" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "run as root (network namespaces, tc, iptables)" >&2; exit 1; }
-for tool in ip tc iptables socat gcc ethtool; do
+for tool in ip tc iptables socat gcc ethtool ss; do
   command -v $tool >/dev/null || { echo "missing $tool: apt-get install -y iproute2 iptables libnetfilter-queue-dev ethtool iputils-ping socat gcc" >&2; exit 1; }
+done
+for case in $CASES; do
+  case $case in no-cuts|cut-both|cut-client|proxy-reset|proxy-half-open) ;; *) echo "unknown case $case" >&2; exit 2 ;; esac
 done
 
 if [ "${SKIP_BUILD:-}" != 1 ]; then
@@ -43,13 +68,13 @@ cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   sleep 0.5
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  "$WEAKLINK" down >/dev/null 2>&1 || true
+  "$WEAKLINK/weaklink.sh" down >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-"$WEAKLINK" down >/dev/null 2>&1 || true
-"$WEAKLINK" up
+"$WEAKLINK/weaklink.sh" down >/dev/null 2>&1 || true
+"$WEAKLINK/weaklink.sh" up
 
 ip netns exec wl-srv dotnet "$GATEWAY_DLL" --urls "http://0.0.0.0:$PORT" --Edge:DataDirectory "$WORK/gateway" \
   --Edge:Auth:SigningKey "$KEY" --Logging:LogLevel:Default Warning \
@@ -64,31 +89,52 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
+# The median of a column of numbers (the lower middle one for an even count).
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+
 SUMMARY="$WORK/summary"
 : >"$SUMMARY"
 for case in $CASES; do
   case $case in
     no-cuts) extra=() ;;
-    cut-reset) extra=(--cut-every "$CUT_EVERY" --cut-mode reset) ;;
-    cut-half-open) extra=(--cut-every "$CUT_EVERY" --cut-mode half-open) ;;
-    *) echo "unknown case $case" >&2; exit 2 ;;
+    cut-both) extra=(--cut-every "$CUT_EVERY" --kernel-cuts "$WEAKLINK/cut.sh" --cut-mode both) ;;
+    cut-client) extra=(--cut-every "$CUT_EVERY" --kernel-cuts "$WEAKLINK/cut.sh" --cut-mode client) ;;
+    proxy-reset) extra=(--cut-every "$CUT_EVERY" --cut-mode reset) ;;
+    proxy-half-open) extra=(--cut-every "$CUT_EVERY" --cut-mode half-open) ;;
   esac
   for run in $(seq 1 "$REPEAT"); do
-    echo "== $case (run $run of $REPEAT)"
+    echo "== $case (run $run of $REPEAT, config $CONFIG)"
     ip netns exec wl-cli dotnet "$FLEET_DLL" weaklink-upload --gateway "http://$SERVER:$PORT" --sink "$SERVER:$SINK_PORT" \
-      --signing-key "$KEY" --photo-bytes "$PHOTO_BYTES" --case "$case" ${CHUNK:+--initial-chunk-bytes "$CHUNK"} ${TRACE:+--trace true} "${extra[@]}" | tee "$WORK/$case.$run.out"
+      --signing-key "$KEY" --photo-bytes "$PHOTO_BYTES" --case "$case" --wire-device wl-c ${CHUNK:+--initial-chunk-bytes "$CHUNK"} \
+      ${TRACE:+--trace true} "${extra[@]}" | tee "$WORK/$case.$run.out"
     grep -E "^\[$case\] (plain TCP|SDK upload)" "$WORK/$case.$run.out" >>"$SUMMARY"
   done
   if [ "$REPEAT" -gt 1 ]; then
-    # The median of the runs' ratios (the lower middle one for an even count).
-    ratios=$(grep -hE "^\[$case\] SDK upload" "$WORK/$case".*.out | sed -E 's/.*ratio ([0-9.]+).*/\1/' | sort -n)
-    median=$(echo "$ratios" | sed -n "$(( (REPEAT + 1) / 2 ))p")
-    echo "[$case] median ratio of $REPEAT runs: $median (all: $(echo $ratios))" >>"$SUMMARY"
+    sdk=$(grep -hE "^\[$case\] SDK upload" "$WORK/$case".*.out)
+    ratios=$(echo "$sdk" | sed -E 's/.*ratio ([0-9.]+).*/\1/')
+    line="[$case] medians of $REPEAT runs: ratio $(echo "$ratios" | median) (all: $(echo $ratios))"
+    line+=", plain TCP $(grep -hE "^\[$case\] plain TCP" "$WORK/$case".*.out | sed -E 's/.*TCP: ([0-9.]+) s.*/\1/' | median) s"
+    line+=", SDK $(echo "$sdk" | sed -E 's/.*upload: ([0-9.]+) s.*/\1/' | median) s"
+    if [ "$case" != no-cuts ]; then
+      line+=", cuts $(echo "$sdk" | sed -E 's/.*cuts ([0-9]+).*/\1/' | median)"
+      line+=", wire beyond plain TCP per cut $(echo "$sdk" | sed -nE 's/.*\(per cut ([0-9,-]+) B;.*/\1/p' | tr -d , | median) B"
+      line+=" ($(echo "$sdk" | sed -nE 's/.*B; ([0-9,-]+) B without retransmissions\).*/\1/p' | tr -d , | median) B without retransmissions)"
+      # Seconds each cut cost: (SDK time - plain TCP time) / cuts, per run; and that less the outage itself (the time
+      # cut.sh took from cut to restore, which a loaded machine stretches past the 1 s it asks for).
+      line+=", extra s per cut $(echo "$sdk" | while read -r l; do
+        t=$(echo "$l" | sed -E 's/.*upload: ([0-9.]+) s.*/\1/'); r=$(echo "$l" | sed -E 's/.*ratio ([0-9.]+).*/\1/'); c=$(echo "$l" | sed -E 's/.*cuts ([0-9]+).*/\1/')
+        awk -v t="$t" -v r="$r" -v c="$c" 'BEGIN { if (c > 0) printf "%.2f\n", (t - t / r) / c }'
+      done | median)"
+      if echo "$sdk" | grep -q "outage "; then
+        line+=" (outage $(echo "$sdk" | sed -nE 's/.*outage ([0-9.]+) s per cut.*/\1/p' | median) s)"
+      fi
+    fi
+    echo "$line" >>"$SUMMARY"
   fi
 done
 
 echo
-echo "== summary ($WEAKLINK_DESCRIPTION; targets: <= 1.05x without cuts, <= 1.15x with cuts, <= 1 chunk re-sent per cut)"
+echo "== summary ($WEAKLINK_DESCRIPTION; cuts every $CUT_EVERY for 1 s; targets: <= 1.03x without cuts, <= 1.19x with cuts, <= 30 KB on the wire per cut beyond plain TCP)"
 cat "$SUMMARY"
 if [ -n "$TRACE" ]; then
   echo "-- gateway log"; cat "$WORK/gateway.log"

@@ -43,20 +43,24 @@ public sealed class EdgeClientOptions
     /// </summary>
     public bool KeepOriginalPhotos { get; set; }
 
-    /// <summary>Chunk size an upload starts with, in bytes. Default: 65536 (64 KiB).</summary>
-    public int InitialChunkBytes { get; set; } = 64 * 1024;
+    /// <summary>
+    /// Chunk size until the client has measured the link's delivery rate (about a second into the first upload); after
+    /// that a chunk is what the link delivers in 150 ms, within <see cref="MinChunkBytes"/> and
+    /// <see cref="MaxChunkBytes"/>. Default: 16384 (16 KiB).
+    /// </summary>
+    public int InitialChunkBytes { get; set; } = 16 * 1024;
 
-    /// <summary>Smallest chunk the client shrinks to on a poor link, in bytes. Default: 16384 (16 KiB).</summary>
-    public int MinChunkBytes { get; set; } = 16 * 1024;
+    /// <summary>Smallest chunk the client shrinks to on a slow link, in bytes. Default: 4096 (4 KiB).</summary>
+    public int MinChunkBytes { get; set; } = 4 * 1024;
 
-    /// <summary>Largest chunk the client grows to on a good link, in bytes. Default: 262144 (256 KiB).</summary>
+    /// <summary>Largest chunk the client grows to on a fast link, in bytes. Default: 262144 (256 KiB).</summary>
     public int MaxChunkBytes { get; set; } = 256 * 1024;
 
     /// <summary>
     /// Most bytes sent but not yet acknowledged as durable by the gateway; the sender waits for an acknowledgement
     /// beyond it, so a cut link never has more than this on the way. Within it the SDK keeps what the link needs: the
-    /// delivery rate it measures from acknowledgements times the shortest round trip, in whole chunks, plus two chunks
-    /// (three 64 KiB chunks on a 1 Mbit/s, 400 ms round-trip link); more only queues bytes that a cut loses. Until it
+    /// delivery rate it measures from acknowledgements times two of the shortest round trips, in whole chunks, plus two
+    /// chunks (six 16 KiB chunks on a 1 Mbit/s, 200 ms round-trip link); more only queues bytes below the SDK. Until it
     /// has measured, and on fast links, this maximum applies. At least two chunks are always allowed.
     /// Default: 262144 (256 KiB).
     /// </summary>
@@ -71,7 +75,11 @@ public sealed class EdgeClientOptions
     /// </summary>
     public int MaxUploadAttempts { get; set; } = 10;
 
-    /// <summary>First retry delay; each failure doubles it up to <see cref="MaxBackoff"/>, with full jitter. Default: 250 ms.</summary>
+    /// <summary>
+    /// First retry delay; each failure doubles it up to <see cref="MaxBackoff"/>, with full jitter. For 3 seconds after
+    /// an upload's connection broke while it was carrying bytes (a cut), uploads retry every 100-150 ms instead and
+    /// connection attempts overlap. Default: 250 ms.
+    /// </summary>
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Largest retry delay. Default: 30 seconds.</summary>

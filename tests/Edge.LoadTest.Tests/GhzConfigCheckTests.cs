@@ -69,7 +69,7 @@ public sealed class GhzConfigCheckTests(PreparedGateway gateway) : IClassFixture
 
         Assert.True(result == 0, report.ToString());
         Assert.Equal(configs.Length, report.ToString().Split('\n').Count(line => line.StartsWith("ok ", StringComparison.Ordinal)));
-        Assert.Equal(9, configs.Length); // Health/Check, and four calls by reflection and by proto
+        Assert.Equal(11, configs.Length); // Health/Check, and five calls by reflection and by proto
     }
 
     [Theory]

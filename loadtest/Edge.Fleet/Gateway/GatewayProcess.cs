@@ -10,17 +10,19 @@ namespace Edge.Fleet.Gateway;
 /// </summary>
 internal sealed class GatewayProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly ProcessStartInfo _start;
     private readonly StreamWriter _log;
-    private readonly Task _copying;
+    private Process _process;
+    private Task _copying;
 
-    private GatewayProcess(Process process, StreamWriter log, int port, int corePort)
+    private GatewayProcess(ProcessStartInfo start, StreamWriter log, int port, int corePort)
     {
-        _process = process;
+        _start = start;
+        _process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         _log = log;
         Port = port;
         CorePort = corePort;
-        _copying = Task.WhenAll(CopyAsync(process.StandardOutput), CopyAsync(process.StandardError));
+        _copying = Task.WhenAll(CopyAsync(_process.StandardOutput), CopyAsync(_process.StandardError));
     }
 
     public int Port { get; }
@@ -58,22 +60,41 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
         // The embedded simulator reads its own configuration from the environment: one route per device.
         start.Environment["CoreSim__RouteCount"] = Math.Clamp(routes, 50, 9999).ToString(CultureInfo.InvariantCulture);
-        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         var log = new StreamWriter(logPath) { AutoFlush = true };
-        var gateway = new GatewayProcess(process, log, port, corePort);
+        var gateway = new GatewayProcess(start, log, port, corePort);
+        await gateway.WaitUntilAcceptingAsync(logPath);
+        return gateway;
+    }
+
+    /// <summary>
+    /// Stops the gateway as an operator would (SIGTERM: it drains and exits) and starts it again on the same port and
+    /// data directory. Returns how long it was stopping and how long the new process took until it accepted connections.
+    /// </summary>
+    public async Task<(TimeSpan Stopping, TimeSpan Starting)> RestartAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        await StopAsync();
+        var stopping = clock.Elapsed;
+        _process.Dispose();
+        _process = Process.Start(_start) ?? throw new InvalidOperationException("dotnet did not start");
+        _copying = Task.WhenAll(CopyAsync(_process.StandardOutput), CopyAsync(_process.StandardError));
+        await WaitUntilAcceptingAsync("the gateway log");
+        return (stopping, clock.Elapsed - stopping);
+    }
+
+    private async Task WaitUntilAcceptingAsync(string logPath)
+    {
         var deadline = Stopwatch.StartNew();
-        while (!(await FreePorts.AcceptsAsync(port) && await FreePorts.AcceptsAsync(corePort)))
+        while (!(await FreePorts.AcceptsAsync(Port) && await FreePorts.AcceptsAsync(CorePort)))
         {
-            if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(90))
+            if (_process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(90))
             {
-                await gateway.DisposeAsync();
+                await DisposeAsync();
                 throw new InvalidOperationException($"the gateway did not start; see {logPath}");
             }
 
-            await Task.Delay(200);
+            await Task.Delay(50);
         }
-
-        return gateway;
     }
 
     public TimeSpan CpuTime()
@@ -98,27 +119,15 @@ internal sealed class GatewayProcess : IAsyncDisposable
     /// <summary>SIGTERM (the gateway drains and exits), then a kill after 20 s.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
-
-            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            try
-            {
-                await _process.WaitForExitAsync(patience.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-
-        await _copying;
+        await StopAsync();
         await _log.DisposeAsync();
         _process.Dispose();
+    }
+
+    private async Task StopAsync()
+    {
+        await ProcessStop.TerminateAsync(_process, TimeSpan.FromSeconds(20));
+        await _copying;
     }
 
     /// <summary>src/Edge.Gateway/bin/{configuration}/net10.0/Edge.Gateway.dll, built with this project.</summary>

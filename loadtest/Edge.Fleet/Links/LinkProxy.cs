@@ -103,6 +103,7 @@ internal sealed class LinkProxy : IAsyncDisposable
                 return;
             }
 
+            _counters.Attempted();
             _ = Task.Run(() => ConnectAsync(device, cancellationToken), CancellationToken.None);
         }
     }

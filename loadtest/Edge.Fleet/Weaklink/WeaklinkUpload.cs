@@ -16,9 +16,10 @@ namespace Edge.Fleet.Weaklink;
 /// <summary>
 /// One photo of exactly <c>--photo-bytes</c> uploaded by the SDK to a gateway, and the same bytes sent over plain TCP
 /// to a <see cref="TcpSink"/> across the same link, one after the other; the ratio of the two times is the SDK's
-/// overhead on that link. Cuts (<c>--cut-every</c>) go through an in-process proxy between the SDK and the link:
-/// <c>reset</c> resets both ends, <c>half-open</c> freezes the connection, leaves the gateway's socket open and tells
-/// the SDK the network changed. Bytes sent again are read off the wire by the proxy.
+/// overhead on that link. Cuts are made either in the kernel by the weaklink's <c>cut.sh</c> (<c>--kernel-cuts</c>,
+/// modes <c>both</c> and <c>client</c>: what a phone sees), the SDK connecting straight to the gateway; or by an
+/// in-process proxy between the SDK and the link (modes <c>reset</c> and <c>half-open</c>), which also reads the bytes
+/// sent again off the wire. Bytes on the wire are the link device's transmit counter (<c>--wire-device</c>).
 /// </summary>
 internal static class WeaklinkUpload
 {
@@ -29,10 +30,15 @@ internal static class WeaklinkUpload
         var key = Convert.FromBase64String(arguments.String("signing-key") ?? throw new ArgumentException("--signing-key is required"));
         var bytes = arguments.Int("photo-bytes", 3_000_000);
         var cutEvery = arguments.Duration("cut-every", TimeSpan.Zero);
-        var mode = arguments.String("cut-mode") == "half-open" ? CutMode.HalfOpen : CutMode.Reset;
+        var kernelCuts = arguments.String("kernel-cuts");
+        var mode = arguments.String("cut-mode") ?? (kernelCuts is null ? "reset" : "both");
         var initialChunk = arguments.Int("initial-chunk-bytes", new EdgeClientOptions().InitialChunkBytes);
         var trace = arguments.String("trace") == "true";
-        var label = arguments.String("case") ?? (cutEvery > TimeSpan.Zero ? $"cut-{mode}".ToLowerInvariant() : "no-cuts");
+        var wire = new WireCounter(arguments.String("wire-device") ?? "wl-c");
+        var label = arguments.String("case") ?? (cutEvery > TimeSpan.Zero ? $"cut-{mode}" : "no-cuts");
+        var cuts = cutEvery <= TimeSpan.Zero ? null : kernelCuts is not null
+            ? new CutPlan(cutEvery, mode, kernelCuts, gateway.Port)
+            : new CutPlan(cutEvery, mode == "half-open" ? "half-open" : "reset", null, gateway.Port);
         var work = Directory.CreateTempSubdirectory("edge-weaklink-").FullName;
         try
         {
@@ -43,35 +49,66 @@ internal static class WeaklinkUpload
             await File.WriteAllBytesAsync(path, photo);
             Console.WriteLine($"[{label}] photo {photo.Length:N0} bytes, sha256 {Convert.ToHexStringLower(SHA256.HashData(photo))[..16]}...");
 
+            var tcpWire = wire.Sent();
             var plain = await PlainTcpAsync(sink, photo);
-            Console.WriteLine($"[{label}] plain TCP: {plain.TotalSeconds:0.00} s ({photo.Length * 8 / plain.TotalSeconds / 1e6:0.000} Mbit/s)");
+            var plainWire = Difference(wire.Sent(), tcpWire);
+            Console.WriteLine($"[{label}] plain TCP: {plain.TotalSeconds:0.00} s ({photo.Length * 8 / plain.TotalSeconds / 1e6:0.000} Mbit/s), " +
+                $"wire {Describe(plainWire)}");
 
-            var (sdk, ledger, cuts, attempts) = await SdkUploadAsync(gateway, key, path, cutEvery, mode, initialChunk, trace, work);
-            var record = ledger.Find(Convert.ToHexStringLower(SHA256.HashData(photo)));
-            var averageChunk = ledger.Chunks == 0 ? 0 : (double)ledger.ChunkBytes / ledger.Chunks;
-            var ratio = sdk.TotalSeconds / plain.TotalSeconds;
-            Console.WriteLine($"[{label}] SDK upload: {sdk.TotalSeconds:0.00} s, ratio {ratio:0.000}, cuts {cuts}, streams {record?.Streams ?? 0}, " +
-                $"re-sent {ledger.ResentBytes:N0} B ({(cuts == 0 ? 0 : ledger.ResentBytes / (double)cuts):N0} B per cut, average chunk {averageChunk:N0} B)");
+            await WarmUpAsync(gateway, key, work);
+            var sdkWireBefore = wire.Sent();
+            var run = await SdkUploadAsync(gateway, key, path, cuts, initialChunk, trace, work);
+            var sdkWire = Difference(wire.Sent(), sdkWireBefore);
+            var record = run.Ledger?.Find(Convert.ToHexStringLower(SHA256.HashData(photo)));
+            var ratio = run.Elapsed.TotalSeconds / plain.TotalSeconds;
+            var extraWire = Difference(sdkWire, plainWire);
+            var proxyFigures = run.Ledger is { } ledger
+                ? $", streams {record?.Streams ?? 0}, re-sent {ledger.ResentBytes:N0} B ({(run.Cuts == 0 ? 0 : ledger.ResentBytes / (double)run.Cuts):N0} B per cut, " +
+                  $"average chunk {(ledger.Chunks == 0 ? 0 : (double)ledger.ChunkBytes / ledger.Chunks):N0} B)"
+                : string.Empty;
+            Console.WriteLine($"[{label}] SDK upload: {run.Elapsed.TotalSeconds:0.00} s, ratio {ratio:0.000}, cuts {run.Cuts}, attempts {run.Attempts}, " +
+                $"wire {Describe(sdkWire)}, beyond plain TCP {Describe(extraWire)}" +
+                (run.Cuts > 0 && extraWire is { } extra
+                    ? $" (per cut {extra.Bytes / (double)run.Cuts:N0} B; {extra.FirstSent / (double)run.Cuts:N0} B without retransmissions)"
+                    : string.Empty) +
+                (run.MeanOutage is { } outage && run.Cuts > 0 ? $", outage {outage.TotalSeconds:0.00} s per cut" : string.Empty) + proxyFigures);
 
             var report = new BenchmarkReport($"weaklink-{label}");
             report.Parameters["photo_bytes"] = photo.Length.ToString(CultureInfo.InvariantCulture);
             report.Parameters["gateway"] = gateway.ToString();
             report.Parameters["initial_chunk_bytes"] = initialChunk.ToString(CultureInfo.InvariantCulture);
-            report.Parameters["cuts"] = cutEvery > TimeSpan.Zero ? $"every {cutEvery.TotalSeconds} s, {mode}" : "none";
+            report.Parameters["cuts"] = cuts?.Describe() ?? "none";
             report.Parameters["link"] = Environment.GetEnvironmentVariable("WEAKLINK_DESCRIPTION") ?? "see loadtest/weaklink/run.sh";
+            report.Parameters["wire_device"] = wire.Device;
             report.Add("plain TCP time", plain.TotalSeconds, "s");
             report.Add("plain TCP goodput", photo.Length * 8 / plain.TotalSeconds / 1e6, "Mbit/s");
-            report.Add("SDK upload time", sdk.TotalSeconds, "s");
-            report.Add("SDK goodput", photo.Length * 8 / sdk.TotalSeconds / 1e6, "Mbit/s");
+            report.Add("SDK upload time", run.Elapsed.TotalSeconds, "s");
+            report.Add("SDK goodput", photo.Length * 8 / run.Elapsed.TotalSeconds / 1e6, "Mbit/s");
             report.Add("ratio SDK / plain TCP", ratio, "x");
-            report.Add("cuts during the upload", cuts, "");
-            report.Add("upload streams", record?.Streams ?? 0, "");
-            report.Add("SDK attempts", attempts, "");
-            report.Add("chunk bytes sent", ledger.ChunkBytes, "B");
-            report.Add("chunk bytes re-sent", ledger.ResentBytes, "B");
-            report.Add("re-sent per cut", cuts == 0 ? 0 : ledger.ResentBytes / (double)cuts, "B");
-            report.Add("average chunk", averageChunk, "B");
-            report.Add("re-sent per cut, in chunks", cuts == 0 || averageChunk == 0 ? 0 : ledger.ResentBytes / (double)cuts / averageChunk, "chunks");
+            report.Add("cuts during the upload", run.Cuts, "");
+            report.Add("SDK attempts", run.Attempts, "");
+            if (run.MeanOutage is { } meanOutage)
+            {
+                report.Add("outage per cut (cut to restore, as cut.sh reports)", meanOutage.TotalSeconds, "s");
+            }
+
+            if (plainWire is { } p && sdkWire is { } s)
+            {
+                report.Add("plain TCP bytes on the wire", p.Bytes, "B");
+                report.Add("SDK bytes on the wire", s.Bytes, "B");
+                report.Add("SDK bytes on the wire beyond plain TCP, per cut", run.Cuts == 0 ? 0 : (s.Bytes - p.Bytes) / (double)run.Cuts, "B");
+                report.Add("the same without TCP retransmissions, per cut", run.Cuts == 0 ? 0 : (s.FirstSent - p.FirstSent) / (double)run.Cuts, "B");
+            }
+
+            if (run.Ledger is { } tapped)
+            {
+                report.Add("upload streams", record?.Streams ?? 0, "");
+                report.Add("chunk bytes sent", tapped.ChunkBytes, "B");
+                report.Add("chunk bytes re-sent", tapped.ResentBytes, "B");
+                report.Add("re-sent per cut", run.Cuts == 0 ? 0 : tapped.ResentBytes / (double)run.Cuts, "B");
+                report.Add("average chunk", tapped.Chunks == 0 ? 0 : (double)tapped.ChunkBytes / tapped.Chunks, "B");
+            }
+
             report.Print(Console.Out);
             Console.WriteLine($"written {report.WriteJson(Path.Combine(GatewayProcess.RepositoryRoot(), "loadtest", "results"))}");
             return 0;
@@ -81,6 +118,34 @@ internal static class WeaklinkUpload
             Directory.Delete(work, recursive: true);
         }
     }
+
+    /// <summary>
+    /// A small photo uploaded through a client of its own first, so that neither this process's code (the SDK, gRPC,
+    /// HTTP/2) nor the gateway's photo pipeline runs for the first time inside the measured upload: a phone's app and a
+    /// gateway in service are warm. Its connection is closed before the measured client opens its own.
+    /// </summary>
+    private static async Task WarmUpAsync(Uri gateway, byte[] key, string work)
+    {
+        using var image = new ImageMagick.MagickImage("plasma:#6b8cae-#c9a77c", 320, 240) { Format = ImageMagick.MagickFormat.Jpeg };
+        image.Comment = $"weaklink-warm-up-{Guid.NewGuid():N}";
+        var path = Path.Combine(work, "warm-up.jpg");
+        await File.WriteAllBytesAsync(path, image.ToByteArray());
+        var token = DeviceToken.Mint(key, "weaklink-warm-up", "weaklink-driver", ["R-0001"], TimeSpan.FromHours(1));
+        await using var client = new EdgeClient(new EdgeClientOptions
+        {
+            GatewayAddress = gateway,
+            TokenProvider = _ => ValueTask.FromResult(token),
+            OutboxDirectory = Path.Combine(work, "warm-up-outbox"),
+            OutboxKey = RandomNumberGenerator.GetBytes(32),
+        });
+        await client.UploadPhotoAsync(path);
+    }
+
+    private static (long Bytes, long FirstSent)? Difference((long Bytes, long FirstSent)? after, (long Bytes, long FirstSent)? before)
+        => after is { } a && before is { } b ? (a.Bytes - b.Bytes, a.FirstSent - b.FirstSent) : null;
+
+    private static string Describe((long Bytes, long FirstSent)? wire)
+        => wire is { } w ? string.Create(CultureInfo.InvariantCulture, $"{w.Bytes:N0} B ({w.FirstSent:N0} B without retransmissions)") : "? B";
 
     private static async Task<TimeSpan> PlainTcpAsync(IPEndPoint sink, byte[] payload)
     {
@@ -95,8 +160,7 @@ internal static class WeaklinkUpload
         return Stopwatch.GetElapsedTime(started);
     }
 
-    private static async Task<(TimeSpan Elapsed, UploadLedger Ledger, int Cuts, int Attempts)> SdkUploadAsync(Uri gateway, byte[] key, string path,
-        TimeSpan cutEvery, CutMode mode, int initialChunk, bool trace, string work)
+    private static async Task<SdkRun> SdkUploadAsync(Uri gateway, byte[] key, string path, CutPlan? cuts, int initialChunk, bool trace, string work)
     {
         // --trace true: the cuts and every acknowledgement, with the time since the upload began.
         var origin = Stopwatch.GetTimestamp();
@@ -104,66 +168,104 @@ internal static class WeaklinkUpload
         {
             if (trace)
             {
-                Console.WriteLine($"  {Stopwatch.GetElapsedTime(origin).TotalSeconds,7:0.000} s  {what}");
+                Console.WriteLine($"  {Stopwatch.GetElapsedTime(origin).TotalSeconds,7:0.000} s  {DateTime.Now:HH:mm:ss.fff}  {what}");
             }
         }
 
-        var upstream = new IPEndPoint(IPAddress.Parse(gateway.Host), gateway.Port);
-        var ledger = new UploadLedger();
-        await using var link = new LinkProxy(upstream, new LinkProfile(), new LinkCounters(), ledger);
-        link.Start();
-        var token = DeviceToken.Mint(key, "weaklink-device", "weaklink-driver", ["R-0001"], TimeSpan.FromHours(2));
-        await using var client = new EdgeClient(new EdgeClientOptions
+        // Proxy cuts need the proxy in the path; kernel cuts and no cuts go straight to the gateway, as a phone does.
+        LinkProxy? link = null;
+        UploadLedger? ledger = null;
+        var address = gateway;
+        if (cuts is { Kernel: false })
         {
-            GatewayAddress = new Uri($"http://127.0.0.1:{link.Port}"),
-            TokenProvider = _ => ValueTask.FromResult(token),
-            OutboxDirectory = Path.Combine(work, "outbox"),
-            OutboxKey = RandomNumberGenerator.GetBytes(32),
-            MaxUploadAttempts = 1000,
-            InitialChunkBytes = initialChunk,
-        });
+            ledger = new UploadLedger();
+            link = new LinkProxy(new IPEndPoint(IPAddress.Parse(gateway.Host), gateway.Port), new LinkProfile(), new LinkCounters(), ledger);
+            link.Start();
+            address = new Uri($"http://127.0.0.1:{link.Port}");
+        }
 
-        using var done = new CancellationTokenSource();
-        var cuts = 0;
-        var cutting = Task.Run(async () =>
+        try
         {
-            if (cutEvery <= TimeSpan.Zero)
+            var token = DeviceToken.Mint(key, "weaklink-device", "weaklink-driver", ["R-0001"], TimeSpan.FromHours(2));
+            await using var client = new EdgeClient(new EdgeClientOptions
             {
-                return;
-            }
+                GatewayAddress = address,
+                TokenProvider = _ => ValueTask.FromResult(token),
+                OutboxDirectory = Path.Combine(work, "outbox"),
+                OutboxKey = RandomNumberGenerator.GetBytes(32),
+                MaxUploadAttempts = 1000,
+                InitialChunkBytes = initialChunk,
+            });
 
-            using var timer = new PeriodicTimer(cutEvery);
-            try
+            using var done = new CancellationTokenSource();
+            var proxyCuts = 0;
+            var cutting = link is null ? Task.CompletedTask : Task.Run(async () =>
             {
-                while (await timer.WaitForNextTickAsync(done.Token))
+                using var timer = new PeriodicTimer(cuts!.Every);
+                try
                 {
-                    if (link.Cut(mode) > 0)
+                    var proxyMode = cuts.Mode == "half-open" ? CutMode.HalfOpen : CutMode.Reset;
+                    while (await timer.WaitForNextTickAsync(done.Token))
                     {
-                        Interlocked.Increment(ref cuts);
-                        Trace($"cut ({mode})");
-                        if (mode == CutMode.HalfOpen)
+                        if (link.Cut(proxyMode) > 0)
                         {
-                            client.NotifyNetworkChanged();
+                            Interlocked.Increment(ref proxyCuts);
+                            Trace($"cut ({cuts.Mode}, proxy)");
+                            if (proxyMode == CutMode.HalfOpen)
+                            {
+                                client.NotifyNetworkChanged();
+                            }
                         }
                     }
                 }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        });
+                catch (OperationCanceledException)
+                {
+                }
+            });
 
-        var attempts = 1;
-        var started = Stopwatch.GetTimestamp();
-        await client.UploadPhotoAsync(path, new ProgressCallback(p =>
+            var attempts = 1;
+            var started = Stopwatch.GetTimestamp();
+            origin = started;
+            var kernel = cuts is { Kernel: true } ? KernelCuts.Start(cuts.Script!, cuts.Port, cuts.Every, cuts.Mode, trace ? Trace : null) : null;
+            TimeSpan elapsed;
+            try
+            {
+                await client.UploadPhotoAsync(path, new ProgressCallback(p =>
+                {
+                    attempts = Math.Max(attempts, p.Attempt);
+                    Trace($"acknowledged {p.CommittedBytes:N0} B (attempt {p.Attempt})");
+                }), CancellationToken.None);
+                elapsed = Stopwatch.GetElapsedTime(started);
+            }
+            finally
+            {
+                if (kernel is not null)
+                {
+                    await kernel.DisposeAsync();
+                }
+            }
+
+            await done.CancelAsync();
+            await cutting;
+            return new SdkRun(elapsed, ledger, kernel?.Cuts ?? proxyCuts, attempts, kernel?.MeanOutage);
+        }
+        finally
         {
-            attempts = Math.Max(attempts, p.Attempt);
-            Trace($"acknowledged {p.CommittedBytes:N0} B (attempt {p.Attempt})");
-        }), CancellationToken.None);
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        await done.CancelAsync();
-        await cutting;
-        return (elapsed, ledger, cuts, attempts);
+            if (link is not null)
+            {
+                await link.DisposeAsync();
+            }
+        }
+    }
+
+    private sealed record SdkRun(TimeSpan Elapsed, UploadLedger? Ledger, int Cuts, int Attempts, TimeSpan? MeanOutage);
+
+    /// <summary>Cuts every <see cref="Every"/>: by the weaklink's cut script when <see cref="Script"/> is set, else by the proxy.</summary>
+    private sealed record CutPlan(TimeSpan Every, string Mode, string? Script, int Port)
+    {
+        public bool Kernel => Script is not null;
+
+        public string Describe() => $"every {Every.TotalSeconds} s, {Mode}, {(Kernel ? "kernel (cut.sh)" : "in-process proxy")}";
     }
 
     private sealed class ProgressCallback(Action<UploadProgress> report) : IProgress<UploadProgress>

@@ -28,7 +28,8 @@ internal sealed class Backoff(TimeSpan initial, TimeSpan max)
 
     public void Reset() => _failures = 0;
 
-    private static TimeSpan? RetryHint(RpcException error)
+    /// <summary>The delay the gateway asked for in a <c>google.rpc.RetryInfo</c> detail, if any.</summary>
+    public static TimeSpan? RetryHint(RpcException error)
     {
         try
         {

@@ -14,14 +14,20 @@ internal sealed class GatewayConnection : IDisposable
     private readonly EdgeClientOptions _options;
     private readonly Lock _gate = new();
     private readonly AsyncSignal _networkChanged = new();
+    private readonly Dialer _dialer;
     private GrpcChannel _channel;
     private bool _disposed;
 
     public GatewayConnection(EdgeClientOptions options)
     {
         _options = options;
+        Pacing = new ReconnectPacing(options.TimeProvider);
+        _dialer = new Dialer(Pacing, options.TimeProvider);
         _channel = CreateChannel();
     }
+
+    /// <summary>How soon calls on this connection retry: quickly right after a cut, with backoff otherwise.</summary>
+    public ReconnectPacing Pacing { get; }
 
     /// <summary>The current channel. Take it per attempt: after a network change it is a new one.</summary>
     public GrpcChannel Channel
@@ -103,6 +109,7 @@ internal sealed class GatewayConnection : IDisposable
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
             EnableMultipleHttp2Connections = true,
             ConnectTimeout = _options.ConnectTimeout,
+            ConnectCallback = _dialer.ConnectAsync,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
         };
         var tokens = _options.TokenProvider!;

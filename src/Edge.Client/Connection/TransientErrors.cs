@@ -25,4 +25,16 @@ internal static class TransientErrors
             _ => false,
         };
     }
+
+    /// <summary>
+    /// True when <paramref name="error"/> is the connection breaking under a call, without a word from the gateway
+    /// (a reset, an I/O error, a dead keep-alive): the link failed, not the gateway. A status the gateway sent (even
+    /// UNAVAILABLE while it shuts down) is not a cut.
+    /// </summary>
+    public static bool IsCut(Exception error) => error switch
+    {
+        RpcException rpc => rpc.Status.DebugException is not null,
+        IOException or HttpRequestException => true,
+        _ => false,
+    };
 }

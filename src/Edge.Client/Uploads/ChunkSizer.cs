@@ -1,18 +1,20 @@
 namespace Edge.Client.Uploads;
 
 /// <summary>
-/// The chunk size for the link as it is now. A chunk cut off mid-way is sent again whole, so a poor link wants small
-/// chunks; a good one wants large chunks for less per-message overhead. Halves on every failure or slow
-/// acknowledgement, doubles when acknowledgements come back fast. Shared by all uploads of a client: it describes the
-/// link, not the photo.
+/// The chunk size for the link as it is now: what the link delivers in <see cref="Airtime"/>, in whole
+/// <see cref="Granule"/>s, within the configured bounds. The gateway keeps whole chunks only, so a cut costs the chunk it
+/// caught mid-way: at most that much link time, whatever the link's speed (16 KiB on a 1 Mbit/s link), while a fast
+/// link still gets large chunks and little per-message overhead. Until the rate is measured, the initial size. Failures
+/// do not change it: a refused connection says nothing about the link's rate. Shared by all uploads of a client: it
+/// describes the link, not the photo.
 /// </summary>
 internal sealed class ChunkSizer
 {
-    /// <summary>An acknowledgement faster than this means the link keeps up with the current size.</summary>
-    public static readonly TimeSpan FastAck = TimeSpan.FromMilliseconds(500);
+    /// <summary>Most link time one chunk takes.</summary>
+    public static readonly TimeSpan Airtime = TimeSpan.FromMilliseconds(150);
 
-    /// <summary>An acknowledgement slower than this means chunks are too big for the link.</summary>
-    public static readonly TimeSpan SlowAck = TimeSpan.FromSeconds(4);
+    /// <summary>Chunk sizes are whole multiples of this (a page), unless the bounds say otherwise.</summary>
+    public const int Granule = 4096;
 
     private readonly int _min;
     private readonly int _initial;
@@ -29,31 +31,18 @@ internal sealed class ChunkSizer
 
     public int Current => Volatile.Read(ref _size);
 
-    public void OnAcknowledged(TimeSpan latency)
+    /// <summary>Follows the link's delivery rate, in bytes per second (null: not measured yet).</summary>
+    public void Follow(double? bytesPerSecond)
     {
-        if (latency < FastAck)
+        if (bytesPerSecond is not { } rate)
         {
-            Update(size => Math.Min(_max, size * 2));
+            return;
         }
-        else if (latency > SlowAck)
-        {
-            OnFailure();
-        }
-    }
 
-    public void OnFailure() => Update(size => Math.Max(_min, size / 2));
+        var size = (long)(rate * Airtime.TotalSeconds) / Granule * Granule;
+        Volatile.Write(ref _size, (int)Math.Clamp(size, _min, _max));
+    }
 
     /// <summary>A new network: what was learnt about the old link no longer holds.</summary>
     public void Reset() => Volatile.Write(ref _size, _initial);
-
-    private void Update(Func<int, int> change)
-    {
-        int current, next;
-        do
-        {
-            current = Volatile.Read(ref _size);
-            next = change(current);
-        }
-        while (Interlocked.CompareExchange(ref _size, next, current) != current);
-    }
 }

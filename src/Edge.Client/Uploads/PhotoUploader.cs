@@ -15,13 +15,6 @@ namespace Edge.Client.Uploads;
 /// </summary>
 internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer sizer, WindowSizer windows, EdgeClientOptions options, string installationId)
 {
-    /// <summary>
-    /// The least pause before a resume. A gateway that saw the old stream break saves the bytes it received but had not
-    /// yet acknowledged; a resume that arrives before that takes the upload over from the last acknowledgement instead,
-    /// and sends those bytes again.
-    /// </summary>
-    private static readonly TimeSpan ResumeSettle = TimeSpan.FromMilliseconds(50);
-
     // Set when an acknowledgement arrives; read and cleared when an attempt fails. Per uploader, so with uploads in
     // parallel one upload's progress can spare another a backoff: harmless, the link was carrying bytes.
     private int _progressed;
@@ -38,7 +31,6 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
         // Where the next stream starts sending, before the gateway's started answer says where it really continues:
         // the last offset the gateway acknowledged to this device.
         long resumeFrom = 0;
-        var sendBeforeStarted = true;
         var restartedAfterDataLoss = false;
         var renamed = false;
         for (var attempt = 1; ; attempt++)
@@ -62,7 +54,7 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
                     checkedMissing = true;
                 }
 
-                var window = new SendWindow(resumeFrom, windows, options.TimeProvider, sendBeforeStarted);
+                var window = new SendWindow(resumeFrom, windows, options.TimeProvider);
                 try
                 {
                     return await StreamAsync(photo, uploadId, window, attempt, progress, cancellationToken).ConfigureAwait(false);
@@ -70,7 +62,6 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
                 finally
                 {
                     resumeFrom = window.AcknowledgedOffset;
-                    sendBeforeStarted = window.NothingOutstanding;
                 }
             }
             catch (RpcException e) when (PhotoRejectedException.From(e) is { } rejected)
@@ -86,7 +77,6 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
                 photo = await photo.ReloadAsync(cancellationToken).ConfigureAwait(false);
                 uploadId = UploadId(photo.Sha256, fresh: false);
                 resumeFrom = 0;
-                sendBeforeStarted = true;
             }
             catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition or StatusCode.NotFound && !renamed)
             {
@@ -94,7 +84,6 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
                 renamed = true;
                 uploadId = UploadId(photo.Sha256, fresh: true);
                 resumeFrom = 0;
-                sendBeforeStarted = true;
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
             {
@@ -103,19 +92,18 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
             }
             catch (Exception e) when (attempt < maxAttempts && TransientErrors.IsTransient(e, cancellationToken))
             {
-                // A link that carried bytes and then dropped is a cut, not a sign that chunks are too big or that the
-                // gateway is struggling: resume at once (after the settle pause). Backoff grows only while attempts
-                // make no progress at all.
+                // A link that carried bytes and then broke is a cut, not a sign that the gateway is struggling: retry at
+                // the quick pace for a few seconds (ReconnectPacing). Backoff grows only while attempts make no progress.
                 if (Interlocked.Exchange(ref _progressed, 0) == 1)
                 {
                     backoff.Reset();
-                    await connection.DelayAsync(ResumeSettle, cancellationToken).ConfigureAwait(false);
+                    if (TransientErrors.IsCut(e))
+                    {
+                        connection.Pacing.OnCut();
+                    }
                 }
-                else
-                {
-                    sizer.OnFailure();
-                    await connection.DelayAsync(Max(backoff.Next(e), ResumeSettle), cancellationToken).ConfigureAwait(false);
-                }
+
+                await connection.DelayAsync(connection.Pacing.Next(backoff, e), cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -153,8 +141,6 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
             return 0;
         }
     }
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private DateTime Deadline() => DateTime.UtcNow + options.AttemptTimeout;
 
@@ -275,20 +261,12 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
                     case UploadResponse.KindOneofCase.Ack:
                         Volatile.Write(ref _progressed, 1);
                         var (bytes, latency) = window.Acknowledged(response.Ack.CommittedOffset);
-                        if (latency is { } sample)
-                        {
-                            sizer.OnAcknowledged(sample);
-                        }
-
                         windows.OnAcknowledged(bytes, latency);
+                        sizer.Follow(windows.DeliveryRate);
                         progress?.Report(new UploadProgress(response.Ack.CommittedOffset, size, attempt));
                         break;
                     case UploadResponse.KindOneofCase.Rejected:
-                        if (window.Rejected(response.Rejected))
-                        {
-                            sizer.OnFailure();
-                        }
-
+                        window.Rejected(response.Rejected);
                         break;
                     case UploadResponse.KindOneofCase.Completed:
                         blob = response.Completed.Blob;

@@ -7,18 +7,15 @@ namespace Edge.Client.Uploads;
 /// What one upload stream has sent and what the gateway has made durable. The sender stays within a bounded number of
 /// unacknowledged bytes (<see cref="WindowSizer"/>), so a link that dies takes little with it; a refused chunk rewinds
 /// the sender to where the gateway expects the next byte. A stream starts sending from the last offset the device saw
-/// acknowledged before the gateway's started answer arrives; the answer then moves it to the gateway's offset.
+/// acknowledged before the gateway's started answer arrives; the answer then moves it to the gateway's offset. After a
+/// cut the gateway may hold a little more than that (a chunk that arrived just before the cut, whose acknowledgement
+/// the cut swallowed): those bytes are sent again and dropped by the gateway, which costs far less than waiting a round
+/// trip for the answer on every resume (docs/protocol.md, "Resume without waiting").
 /// </summary>
 /// <param name="acknowledged">The offset the gateway last acknowledged to this device.</param>
 /// <param name="sizer">Sizes the unacknowledged window.</param>
 /// <param name="time">Clock for acknowledgement latencies.</param>
-/// <param name="sendBeforeStarted">
-/// Whether a chunk may go out before the started answer. Only when the gateway is known to hold exactly
-/// <paramref name="acknowledged"/> bytes (a new upload, an offset from QueryUpload, or a previous stream that ended with
-/// everything it sent acknowledged): after a cut with bytes unacknowledged the gateway may hold more than that, and a
-/// chunk sent ahead would carry bytes it has already.
-/// </param>
-internal sealed class SendWindow(long acknowledged, WindowSizer sizer, TimeProvider time, bool sendBeforeStarted = true)
+internal sealed class SendWindow(long acknowledged, WindowSizer sizer, TimeProvider time)
 {
     /// <summary>
     /// What goes out before the started answer: about a new connection's first congestion window (10 segments), which
@@ -63,7 +60,7 @@ internal sealed class SendWindow(long acknowledged, WindowSizer sizer, TimeProvi
 
             if (!_started)
             {
-                if (!sendBeforeStarted || _next > _acknowledged || _next >= size)
+                if (_next > _acknowledged || _next >= size)
                 {
                     return (0, 0, _changed.WaitAsync());
                 }
@@ -76,18 +73,6 @@ internal sealed class SendWindow(long acknowledged, WindowSizer sizer, TimeProvi
             }
 
             return (_next, (int)Math.Min(chunkSize, size - _next), null);
-        }
-    }
-
-    /// <summary>True when every byte this stream sent has been acknowledged (the gateway holds exactly <see cref="AcknowledgedOffset"/>).</summary>
-    public bool NothingOutstanding
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _next <= _acknowledged;
-            }
         }
     }
 

@@ -1,11 +1,13 @@
 namespace Edge.Client.Uploads;
 
 /// <summary>
-/// How many bytes may be sent ahead of the gateway's acknowledgements: what the link delivers in a round trip, rounded
-/// up to whole chunks, plus two chunks, within the configured maximum. One chunk because the gateway acknowledges whole chunks (a chunk's bytes stay
-/// unacknowledged until its last byte is in); one more to keep the link busy while a lost segment holds acknowledgements
-/// back for about a round trip. Fewer would idle the link; more only queues bytes below the SDK (socket buffers, the
-/// radio's queue), and those are lost when the link is cut. Shared by all uploads of a client: it describes the link.
+/// How many bytes may be sent ahead of the gateway's acknowledgements: what the link delivers in two round trips,
+/// rounded up to whole chunks, plus two chunks, within the configured maximum. One round trip for the acknowledgements
+/// to come back, one more to keep the link busy while a lost segment holds them back (TCP repairs a loss in about a
+/// round trip, and on a lossy link that is most of the time); one chunk because the gateway acknowledges whole chunks
+/// (a chunk's bytes stay unacknowledged until its last byte is in), one more for the gateway's sync. Fewer idle the
+/// link; more only queue bytes below the SDK (socket buffers, the radio's queue), where a cut can lose them. Shared by
+/// all uploads of a client: it describes the link.
 /// </summary>
 internal sealed class WindowSizer(int max, TimeProvider time)
 {
@@ -79,6 +81,18 @@ internal sealed class WindowSizer(int max, TimeProvider time)
         }
     }
 
+    /// <summary>The link's delivery rate in bytes per second (the highest recent sample), or null before it is measured.</summary>
+    public double? DeliveryRate
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _rates.Count == 0 ? null : _rates.Max(r => r.BytesPerSecond);
+            }
+        }
+    }
+
     /// <summary>The window for chunks of <paramref name="chunkSize"/>: never under two chunks, never over the maximum.</summary>
     public long Window(int chunkSize)
     {
@@ -94,7 +108,7 @@ internal sealed class WindowSizer(int max, TimeProvider time)
             // In whole chunks: a window that ends inside a chunk admits one chunk less, and a link that carries less
             // than a chunk per round trip still needs a whole one on the way.
             var rate = _rates.Max(r => r.BytesPerSecond);
-            var inFlight = (long)Math.Ceiling(rate * _minRoundTrip.TotalSeconds / chunkSize) * chunkSize;
+            var inFlight = (long)Math.Ceiling(rate * 2 * _minRoundTrip.TotalSeconds / chunkSize) * chunkSize;
             return Math.Max(floor, Math.Min(max, inFlight + floor));
         }
     }

@@ -20,6 +20,7 @@ internal static class EventIds
     public const int UploadStreamEndedEarly = 10;
     public const int UploadStrandedCompleted = 11;
     public const int UploadStrandedFailed = 12;
+    public const int UploadConnectionLost = 13;
 
     // Imaging (photo pipeline): 100-199
     public const int PhotoProcessed = 100;

@@ -39,4 +39,7 @@ internal static partial class UploadLog
 
     [LoggerMessage(EventIds.UploadStrandedFailed, LogLevel.Warning, "Upload {UploadId}: completing it for its gone writer failed; the next pass tries again.")]
     public static partial void StrandedFailed(ILogger logger, string uploadId, Exception exception);
+
+    [LoggerMessage(EventIds.UploadConnectionLost, LogLevel.Debug, "Upload {UploadId} (epoch {Epoch}) lost its connection at offset {Offset}; what arrived is kept for the resume.")]
+    public static partial void ConnectionLost(ILogger logger, string uploadId, long epoch, long offset);
 }

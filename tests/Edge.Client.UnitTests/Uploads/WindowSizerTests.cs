@@ -3,11 +3,11 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Edge.Client.UnitTests.Uploads;
 
-/// <summary>The unacknowledged window follows the link: delivery rate times round trip in whole chunks, plus two chunks.</summary>
+/// <summary>The unacknowledged window follows the link: delivery rate times two round trips in whole chunks, plus two chunks.</summary>
 public sealed class WindowSizerTests
 {
     private const int Chunk = 64 * 1024;
-    private const int Maximum = 256 * 1024;
+    private const int Maximum = 512 * 1024;
 
     private readonly FakeTimeProvider _time = new();
 
@@ -17,20 +17,22 @@ public sealed class WindowSizerTests
         var sizer = new WindowSizer(Maximum, _time);
 
         Assert.Equal(Maximum, sizer.Window(Chunk));
+        Assert.Null(sizer.DeliveryRate);
     }
 
     [Fact]
-    public void Window_SlowLink_IsDeliveryRateTimesRoundTripInWholeChunksPlusTwoChunks()
+    public void Window_SlowLink_IsDeliveryRateTimesTwoRoundTripsInWholeChunksPlusTwoChunks()
     {
         var sizer = new WindowSizer(Maximum, _time);
         sizer.OnRoundTrip(TimeSpan.FromMilliseconds(400));
 
-        // A chunk acknowledged every 500 ms: 131,072 B/s, 52,429 B per round trip: one whole chunk.
+        // A chunk acknowledged every 500 ms: 131,072 B/s, 104,858 B in two round trips: two whole chunks, plus two.
         AcknowledgeEvery(sizer, TimeSpan.FromMilliseconds(500), count: 10);
 
-        Assert.Equal(3 * Chunk, sizer.Window(Chunk));
-        // With 16 KiB chunks the same link needs four of them on the way, plus two.
-        Assert.Equal(6 * 16 * 1024, sizer.Window(16 * 1024));
+        Assert.Equal(4 * Chunk, sizer.Window(Chunk));
+        // With 16 KiB chunks the same link needs seven of them on the way, plus two.
+        Assert.Equal(9 * 16 * 1024, sizer.Window(16 * 1024));
+        Assert.Equal(131_072, sizer.DeliveryRate);
     }
 
     [Fact]

@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using Edge.Gateway.Imaging;
+using Edge.Gateway.Tests.Infrastructure;
+using Edge.V1;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using static Edge.Gateway.Tests.Infrastructure.TestUploader;
+
+namespace Edge.Gateway.Tests.Uploads;
+
+/// <summary>
+/// How one upload stream ends and when it acknowledges, over real HTTP/2 (embedded mode; the stream's behaviour does
+/// not depend on the state store).
+/// </summary>
+public sealed class UploadStreamTests : IAsyncLifetime
+{
+    private GatewayHost? _host;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Upload_ClientGoneMidStream_LogsTheLostConnectionNotATakeover()
+    {
+        using var logs = new CapturedLogs();
+        var client = await StartAsync(logs);
+        var data = RandomBytes(300_000, seed: 41);
+
+        using (var call = client.Upload())
+        {
+            await call.RequestStream.WriteAsync(Start("lost-1", data));
+            Assert.True(await call.ResponseStream.MoveNext());
+            await call.RequestStream.WriteAsync(Chunk(data, 0, 100_000));
+            Assert.True(await call.ResponseStream.MoveNext());
+            Assert.Equal(100_000, call.ResponseStream.Current.Ack.CommittedOffset);
+        }
+
+        // Disposing the unfinished call resets the stream, as a lost signal would; the gateway notices it on its own.
+        var lost = await logs.WaitForAsync(entry => entry.EventId == 11 && entry.Message.Contains("lost-1", StringComparison.Ordinal));
+
+        Assert.Contains("lost its connection at offset 100000", lost.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(logs.Entries, entry => entry.EventId == 6);
+        var query = await client.QueryUploadAsync(new QueryUploadRequest { UploadId = "lost-1" });
+        Assert.Equal(100_000, query.CommittedOffset);
+    }
+
+    [Fact]
+    public async Task Upload_FirstChunkOfAStream_IsAcknowledgedWithoutWaitingForAnother()
+    {
+        // The clock stands still: the idle pause before a sync (Edge:Uploads:SyncIdleDelay) never ends by itself.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var logs = new CapturedLogs();
+        var client = await StartAsync(logs, clock);
+        var data = RandomBytes(200_000, seed: 42);
+
+        using var call = client.Upload();
+        await call.RequestStream.WriteAsync(Start("first-ack-1", data));
+        Assert.True(await call.ResponseStream.MoveNext());
+        await call.RequestStream.WriteAsync(Chunk(data, 0, 50_000));
+        // A hang guard, not a timing assertion: a gateway that waited for the idle pause never answers here.
+        Assert.True(await call.ResponseStream.MoveNext().WaitAsync(TimeSpan.FromSeconds(30)));
+        var first = call.ResponseStream.Current.Ack.CommittedOffset;
+
+        // Later chunks of the stream still wait for the pause (so chunks on their way share one sync).
+        await call.RequestStream.WriteAsync(Chunk(data, 50_000, 50_000));
+        var second = call.ResponseStream.MoveNext();
+        while (!second.IsCompleted)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(20));
+            await Task.WhenAny(second, Task.Delay(20));
+        }
+
+        Assert.Equal(50_000, first);
+        Assert.True(await second);
+        Assert.Equal(100_000, call.ResponseStream.Current.Ack.CommittedOffset);
+    }
+
+    private async Task<V1.Uploads.UploadsClient> StartAsync(CapturedLogs logs, TimeProvider? clock = null)
+    {
+        _host = await GatewayHost.StartAsync(
+            settings: new Dictionary<string, string?> { ["Logging:LogLevel:Edge.Gateway.Uploads"] = "Debug" },
+            services: s =>
+            {
+                s.AddSingleton<IPhotoPipeline, PassthroughPhotoPipeline>();
+                s.AddSingleton<ILoggerProvider>(logs);
+                if (clock is not null)
+                {
+                    s.AddSingleton(clock);
+                }
+            });
+        return new V1.Uploads.UploadsClient(_host.Channel());
+    }
+
+    /// <summary>Every log entry of the host, kept in memory.</summary>
+    private sealed class CapturedLogs : ILoggerProvider
+    {
+        private readonly ConcurrentQueue<(int EventId, string Category, string Message)> _entries = new();
+
+        public IReadOnlyCollection<(int EventId, string Category, string Message)> Entries => _entries;
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        /// <summary>The first entry that matches, waiting for it for at most 30 s (a hang guard).</summary>
+        public async Task<(int EventId, string Category, string Message)> WaitForAsync(Func<(int EventId, string Category, string Message), bool> match)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (DateTime.UtcNow < deadline)
+            {
+                foreach (var entry in _entries)
+                {
+                    if (match(entry))
+                    {
+                        return entry;
+                    }
+                }
+
+                await Task.Delay(20);
+            }
+
+            throw new TimeoutException("no such log entry: " + string.Join(" | ", _entries.Select(e => e.Message)));
+        }
+
+        private sealed class Logger(CapturedLogs owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (category.StartsWith("Edge.Gateway.Uploads", StringComparison.Ordinal))
+                {
+                    owner._entries.Enqueue((eventId.Id, category, formatter(state, exception)));
+                }
+            }
+        }
+    }
+}
