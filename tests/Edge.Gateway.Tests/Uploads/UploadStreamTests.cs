@@ -1,3 +1,4 @@
+using Edge.Gateway.Diagnostics;
 using System.Collections.Concurrent;
 using Edge.Gateway.Imaging;
 using Edge.Gateway.Tests.Infrastructure;
@@ -45,10 +46,10 @@ public sealed class UploadStreamTests : IAsyncLifetime
         }
 
         // Disposing the unfinished call resets the stream, as a lost signal would; the gateway notices it on its own.
-        var lost = await logs.WaitForAsync(entry => entry.EventId == 11 && entry.Message.Contains("lost-1", StringComparison.Ordinal));
+        var lost = await logs.WaitForAsync(entry => entry.EventId == EventIds.UploadConnectionLost && entry.Message.Contains("lost-1", StringComparison.Ordinal));
 
         Assert.Contains("lost its connection at offset 100000", lost.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(logs.Entries, entry => entry.EventId == 6);
+        Assert.DoesNotContain(logs.Entries, entry => entry.EventId == EventIds.UploadTakenOver);
         var query = await client.QueryUploadAsync(new QueryUploadRequest { UploadId = "lost-1" });
         Assert.Equal(100_000, query.CommittedOffset);
     }
