@@ -1,5 +1,6 @@
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Forwarding;
+using Edge.Gateway.Proofs.Reuse;
 using Edge.Gateway.Scans;
 using Edge.Gateway.Security;
 using Edge.Gateway.Storage;
@@ -23,6 +24,7 @@ internal sealed class ProofsService(
     IPhotoRetention retention,
     BlobStore blobs,
     IReceiptFeed receipts,
+    PhotoReuseCheck photoReuse,
     OutboxSignal signal,
     EdgeMetrics metrics,
     TimeProvider timeProvider,
@@ -74,6 +76,7 @@ internal sealed class ProofsService(
             GatewayReceivedAt = Timestamp.FromDateTimeOffset(now),
         };
 
+        var perceptualHashes = new List<string>(digests.Count);
         if (!ruling.PhotoWithheld)
         {
             if (digests.Count == 0)
@@ -101,8 +104,12 @@ internal sealed class ProofsService(
                     DeviceSha256 = blob.Sha256,
                     ContentType = blob.ContentType,
                 });
+                perceptualHashes.Add(blob.Photo.PerceptualHash);
             }
         }
+
+        // Before the proof is stored: the finding is part of the stored request and of the receipt.
+        var reuse = await photoReuse.CheckAsync(core, perceptualHashes, cancellationToken);
 
         var receipt = new ProofReceipt
         {
@@ -113,6 +120,7 @@ internal sealed class ProofsService(
             PhotoWithheldReason = core.PhotoWithheldReason,
             OffSite = ruling.OffSite,
         };
+        reuse.ApplyTo(receipt);
         var record = new ProofRecord(device.DeviceId, receipt, core, ruling.PhotoWithheld ? [] : digests);
         var added = await proofs.AddAsync(record, cancellationToken);
         switch (added.Outcome)

@@ -1,0 +1,221 @@
+using Edge.Gateway.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Edge.Gateway.Proofs.Reuse;
+
+/// <summary>
+/// The embedded reuse index: tables in the gateway's SQLite state file. <c>photo_prints</c> holds one row per photo
+/// of a proof; <c>photo_print_bands</c> one row per band of each print, keyed (band and value, time, print) so a lookup
+/// is one index range per band, newest first, that carries the whole hash: distances are computed from the index
+/// alone, and only matches are read from <c>photo_prints</c>. A change of band count (another maximum distance)
+/// rebuilds the band rows at start.
+/// </summary>
+/// <remarks>
+/// Writes use the state file's non-durable connection: a print lost to a power cut only weakens a later check, and
+/// the proof it belongs to is written (durably) after it.
+/// </remarks>
+internal sealed class SqlitePhotoPrintIndex : IPhotoPrintIndex
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS photo_prints (
+            id          INTEGER PRIMARY KEY,
+            hash        INTEGER NOT NULL,
+            proof_id    TEXT NOT NULL,
+            device_id   TEXT NOT NULL,
+            route_id    TEXT NOT NULL,
+            stop_id     TEXT NOT NULL,
+            place       TEXT NOT NULL,
+            received_ms INTEGER NOT NULL,
+            UNIQUE (proof_id, device_id, hash)
+        );
+        CREATE INDEX IF NOT EXISTS ix_photo_prints_received ON photo_prints (received_ms);
+        CREATE TABLE IF NOT EXISTS photo_print_bands (
+            band_key    INTEGER NOT NULL,
+            received_ms INTEGER NOT NULL,
+            print_id    INTEGER NOT NULL,
+            hash        INTEGER NOT NULL,
+            PRIMARY KEY (band_key, received_ms, print_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS photo_print_layout (
+            id    INTEGER PRIMARY KEY CHECK (id = 0),
+            bands INTEGER NOT NULL
+        );
+        """;
+
+    private const int ExpiryBatch = 1000;
+
+    private readonly SqliteDatabase _database;
+    private readonly HashBands _bands;
+    private readonly int _limit;
+    private readonly string _candidatesSql;
+
+    public SqlitePhotoPrintIndex(SqliteDatabase database, IOptions<PhotoReuseOptions> options)
+    {
+        _database = database;
+        _bands = new HashBands(options.Value.MaxDistance);
+        _limit = options.Value.MaxCandidatesPerBand;
+        _candidatesSql = string.Join(" UNION ALL ", Enumerable.Range(0, _bands.Count).Select(band =>
+            $"SELECT * FROM (SELECT print_id, hash FROM photo_print_bands WHERE band_key = $k{band} AND received_ms >= $since ORDER BY received_ms DESC LIMIT $limit)"));
+        using var connection = _database.Open();
+        SqliteDatabase.Execute(connection, null, Schema);
+        EnsureLayout(connection);
+    }
+
+    public Task<IReadOnlyList<PhotoPrintMatch>> FindAsync(ulong hash, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        using var connection = _database.Open(durable: false);
+        var near = new Dictionary<long, int>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = _candidatesSql;
+            for (var band = 0; band < _bands.Count; band++)
+            {
+                command.Parameters.AddWithValue($"$k{band}", _bands.Key(hash, band));
+            }
+
+            command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$limit", _limit);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var distance = HashBands.Distance(hash, unchecked((ulong)reader.GetInt64(1)));
+                if (distance <= _bands.MaxDistance)
+                {
+                    near[reader.GetInt64(0)] = distance;
+                }
+            }
+        }
+
+        if (near.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<PhotoPrintMatch>>([]);
+        }
+
+        var matches = new List<PhotoPrintMatch>(near.Count);
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT id, hash, proof_id, device_id, route_id, stop_id, place, received_ms FROM photo_prints WHERE id IN ({string.Join(',', near.Keys)})";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                matches.Add(new PhotoPrintMatch(ReadPrint(reader), near[reader.GetInt64(0)]));
+            }
+        }
+
+        matches.Sort(static (a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : b.Print.ReceivedAt.CompareTo(a.Print.ReceivedAt));
+        return Task.FromResult<IReadOnlyList<PhotoPrintMatch>>(matches);
+    }
+
+    public Task AddAsync(IReadOnlyList<PhotoPrint> prints, CancellationToken cancellationToken)
+    {
+        using var connection = _database.Open(durable: false);
+        using var transaction = connection.BeginTransaction();
+        foreach (var print in prints)
+        {
+            var id = SqliteDatabase.Scalar(connection, transaction, """
+                INSERT INTO photo_prints (hash, proof_id, device_id, route_id, stop_id, place, received_ms)
+                VALUES ($hash, $proof, $device, $route, $stop, $place, $ms)
+                ON CONFLICT DO NOTHING RETURNING id
+                """,
+                ("$hash", unchecked((long)print.Hash)), ("$proof", print.ProofId), ("$device", print.DeviceId), ("$route", print.RouteId),
+                ("$stop", print.StopId), ("$place", print.Place), ("$ms", print.ReceivedAt.ToUnixTimeMilliseconds()));
+            if (id is long printId)
+            {
+                InsertBands(connection, transaction, printId, print.Hash, print.ReceivedAt.ToUnixTimeMilliseconds());
+            }
+        }
+
+        transaction.Commit();
+        return Task.CompletedTask;
+    }
+
+    public Task<int> RemoveExpiredAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        using var connection = _database.Open(durable: false);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            using var transaction = connection.BeginTransaction();
+            var expired = new List<(long Id, ulong Hash, long ReceivedMs)>();
+            using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = "SELECT id, hash, received_ms FROM photo_prints WHERE received_ms < $before ORDER BY received_ms LIMIT $n";
+                command.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
+                command.Parameters.AddWithValue("$n", ExpiryBatch);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    expired.Add((reader.GetInt64(0), unchecked((ulong)reader.GetInt64(1)), reader.GetInt64(2)));
+                }
+            }
+
+            foreach (var (id, hash, receivedMs) in expired)
+            {
+                for (var band = 0; band < _bands.Count; band++)
+                {
+                    SqliteDatabase.Execute(connection, transaction, "DELETE FROM photo_print_bands WHERE band_key = $k AND received_ms = $ms AND print_id = $id",
+                        ("$k", _bands.Key(hash, band)), ("$ms", receivedMs), ("$id", id));
+                }
+
+                SqliteDatabase.Execute(connection, transaction, "DELETE FROM photo_prints WHERE id = $id", ("$id", id));
+            }
+
+            transaction.Commit();
+            removed += expired.Count;
+            if (expired.Count < ExpiryBatch)
+            {
+                break;
+            }
+        }
+
+        return Task.FromResult(removed);
+    }
+
+    private void InsertBands(SqliteConnection connection, SqliteTransaction transaction, long printId, ulong hash, long receivedMs)
+    {
+        for (var band = 0; band < _bands.Count; band++)
+        {
+            SqliteDatabase.Execute(connection, transaction,
+                "INSERT OR IGNORE INTO photo_print_bands (band_key, received_ms, print_id, hash) VALUES ($k, $ms, $id, $hash)",
+                ("$k", _bands.Key(hash, band)), ("$ms", receivedMs), ("$id", printId), ("$hash", unchecked((long)hash)));
+        }
+    }
+
+    /// <summary>Rebuilds the band rows when they were written for another band count.</summary>
+    private void EnsureLayout(SqliteConnection connection)
+    {
+        if (SqliteDatabase.Scalar(connection, null, "SELECT bands FROM photo_print_layout WHERE id = 0") is long bands && bands == _bands.Count)
+        {
+            return;
+        }
+
+        using var transaction = connection.BeginTransaction();
+        SqliteDatabase.Execute(connection, transaction, "DELETE FROM photo_print_bands");
+        var prints = new List<(long Id, ulong Hash, long ReceivedMs)>();
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "SELECT id, hash, received_ms FROM photo_prints";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                prints.Add((reader.GetInt64(0), unchecked((ulong)reader.GetInt64(1)), reader.GetInt64(2)));
+            }
+        }
+
+        foreach (var (id, hash, receivedMs) in prints)
+        {
+            InsertBands(connection, transaction, id, hash, receivedMs);
+        }
+
+        SqliteDatabase.Execute(connection, transaction, "INSERT INTO photo_print_layout (id, bands) VALUES (0, $bands) ON CONFLICT (id) DO UPDATE SET bands = excluded.bands",
+            ("$bands", _bands.Count));
+        transaction.Commit();
+    }
+
+    private static PhotoPrint ReadPrint(SqliteDataReader reader) => new(
+        unchecked((ulong)reader.GetInt64(1)), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6),
+        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)));
+}
