@@ -32,6 +32,9 @@ internal static class LoadTestProgram
           reuse-threshold  photo reuse: generated porch scenes and transformed copies (re-encoded, resized, cropped,
                    brightened, rotated) hashed by the real photo pipeline; share of copies found and false matches
                    between different scenes per Hamming distance; --scenes N (150) --width N (1600) --concurrency N (2)
+          reuse-index  the photo reuse index filled with --prints N (1000000): lookup and add percentiles, storage per
+                   million prints; --lookups N (20000) --max-distance N --bands N (the gateway's defaults) --redis HOST:PORT
+                   (Redis index; embedded SQLite when absent) --data DIR
           prepare-ghz  data files for loadtest/ghz against a running gateway: --gateway HOST:PORT (127.0.0.1:5080)
                    --signing-key BASE64 (or --data DIR, the gateway's) --out DIR (loadtest/ghz/data) --route R-0001
                    --photo-bytes N (3000000) --chunk N (65536)
@@ -54,6 +57,7 @@ internal static class LoadTestProgram
         ["outage"] = ForwardingOptions,
         [ManifestScenario.Name] = ["concurrency", "connections", "encoding", "only", "redis", "rounds", "seconds", "warmup"],
         [ReuseThresholdScenario.Name] = ["concurrency", "scenes", "width"],
+        [ReuseIndexScenario.Name] = ["bands", "data", "lookups", "max-distance", "prints", "redis"],
         [GhzPreparation.Name] = ["chunk", "data", "gateway", "out", "photo-bytes", "route", "signing-key"],
         [GhzConfigCheck.Name] = ["calls", "configs", "data", "gateway", "root"],
     };
@@ -107,6 +111,9 @@ internal static class LoadTestProgram
                     break;
                 case ReuseThresholdScenario.Name:
                     report = await ReuseThresholdScenario.RunAsync(options);
+                    break;
+                case ReuseIndexScenario.Name:
+                    report = await ReuseIndexScenario.RunAsync(options);
                     break;
                 case UploadGatewayRole.Name:
                     return await UploadGatewayRole.RunAsync(options);

@@ -19,12 +19,21 @@ public sealed class PhotoReuseOptions
 
     /// <summary>
     /// The largest Hamming distance (bits of the 64-bit perceptual hash) at which two photos count as the same photo.
-    /// The index splits the hash into this many bands plus one, so a larger value means narrower bands and more
-    /// candidates per lookup. Default: 6, chosen from measurements (docs/photo-reuse.md): it finds most re-encoded,
-    /// resized and brightened copies with no false match seen between different scenes.
+    /// Default: 6, chosen from measurements (docs/photo-reuse.md): it finds most re-encoded, resized and brightened
+    /// copies with no false match seen between different scenes.
     /// </summary>
     [Range(0, 12)]
     public int MaxDistance { get; set; } = 6;
+
+    /// <summary>
+    /// How many bands the index splits the hash into. A lookup reads, per band, the values within
+    /// <c>MaxDistance / IndexBands</c> bits (at most 2) of the hash's, so no match is missed: <c>MaxDistance + 1</c>
+    /// bands means exact band values only; fewer, wider bands read more values but far fewer prints at millions of
+    /// photos. Changing it rebuilds the embedded index at start and starts the Redis index afresh. Default: 4 (16-bit
+    /// bands, one-bit neighbours for distances 4-7), chosen from measurements (docs/photo-reuse.md).
+    /// </summary>
+    [Range(1, 16)]
+    public int IndexBands { get; set; } = 4;
 
     /// <summary>
     /// At most this many prints are read per band value on a lookup, the newest first: a bound on the work one proof

@@ -10,6 +10,7 @@ internal static class PhotoReuseServiceCollectionExtensions
     {
         services.AddOptions<PhotoReuseOptions>().BindConfiguration(PhotoReuseOptions.SectionName).ValidateDataAnnotations()
             .Validate(o => o.Window > TimeSpan.Zero && o.SweepInterval > TimeSpan.Zero, "Window and SweepInterval must be positive.")
+            .Validate(o => o.MaxDistance / o.IndexBands <= 2, "MaxDistance / IndexBands must be at most 2 (use more bands).")
             .ValidateOnStart();
         if (edge.UsesRedis)
         {

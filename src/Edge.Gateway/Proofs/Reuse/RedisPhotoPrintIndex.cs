@@ -8,7 +8,8 @@ using StackExchange.Redis;
 namespace Edge.Gateway.Proofs.Reuse;
 
 /// <summary>
-/// The reuse index in Redis, shared by every replica. One sorted set per band value
+/// The reuse index in Redis, shared by every replica. One sorted set per band value (a lookup reads those of
+/// <see cref="HashBands.Probes"/>)
 /// (<c>{prefix}reuse:{bands}:{band}:{value}</c>) whose members are 18 bytes (the 8-byte hash and a 10-byte key of the
 /// proof) scored by the time the proof was received; one small string per proof (<c>{prefix}reuse:proof:{key}</c>)
 /// with its ids, read only for matches. Every key expires a window after its last write and each write trims its
@@ -25,7 +26,7 @@ internal sealed class RedisPhotoPrintIndex(
     private const int ProofKeyBytes = 10;
     private const char Separator = '\u001f';
 
-    private readonly HashBands _bands = new(options.Value.MaxDistance);
+    private readonly HashBands _bands = new(options.Value.MaxDistance, options.Value.IndexBands);
     private readonly string _prefix = edge.Value.RedisKeyPrefix + "reuse:";
     private readonly int _limit = options.Value.MaxCandidatesPerBand;
     private readonly TimeSpan _window = options.Value.Window;
@@ -34,12 +35,8 @@ internal sealed class RedisPhotoPrintIndex(
     {
         var database = redis.GetDatabase();
         var batch = database.CreateBatch();
-        var lookups = new Task<SortedSetEntry[]>[_bands.Count];
-        for (var band = 0; band < _bands.Count; band++)
-        {
-            lookups[band] = batch.SortedSetRangeByScoreWithScoresAsync(BandKey(hash, band), since.ToUnixTimeMilliseconds(), double.PositiveInfinity,
-                Exclude.None, Order.Descending, 0, _limit);
-        }
+        var lookups = _bands.Probes(hash).Select(probe => batch.SortedSetRangeByScoreWithScoresAsync(BandKey(probe), since.ToUnixTimeMilliseconds(),
+            double.PositiveInfinity, Exclude.None, Order.Descending, 0, _limit)).ToList();
 
         batch.Execute();
         var near = new Dictionary<string, (int Distance, ulong Hash)>(StringComparer.Ordinal);
@@ -101,9 +98,9 @@ internal sealed class RedisPhotoPrintIndex(
                 var member = new byte[8 + ProofKeyBytes];
                 BinaryPrimitives.WriteUInt64BigEndian(member, print.Hash);
                 proofKey.CopyTo(member, 8);
-                for (var band = 0; band < _bands.Count; band++)
+                foreach (var bandKey in _bands.Keys(print.Hash))
                 {
-                    var key = BandKey(print.Hash, band);
+                    var key = BandKey(bandKey);
                     writes.Add(batch.SortedSetAddAsync(key, member, print.ReceivedAt.ToUnixTimeMilliseconds()));
                     writes.Add(batch.KeyExpireAsync(key, expiry));
                     writes.Add(batch.SortedSetRemoveRangeByScoreAsync(key, double.NegativeInfinity, cutoff, Exclude.Stop));
@@ -118,7 +115,11 @@ internal sealed class RedisPhotoPrintIndex(
     /// <summary>Nothing to do: each write trims its sets and every key expires on its own.</summary>
     public Task<int> RemoveExpiredAsync(DateTimeOffset before, CancellationToken cancellationToken) => Task.FromResult(0);
 
-    private RedisKey BandKey(ulong hash, int band) => $"{_prefix}{_bands.Count}:{band}:{_bands.Value(hash, band):x}";
+    private RedisKey BandKey(long key)
+    {
+        var (band, value) = HashBands.Split(key);
+        return $"{_prefix}{_bands.Count}:{band}:{value:x}";
+    }
 
     /// <summary>A fixed-size key of the proof: the first bytes of SHA-256 over device and proof id.</summary>
     private static byte[] ProofKey(PhotoPrint print)

@@ -7,8 +7,8 @@ namespace Edge.Gateway.Proofs.Reuse;
 /// <summary>
 /// The embedded reuse index: tables in the gateway's SQLite state file. <c>photo_prints</c> holds one row per photo
 /// of a proof; <c>photo_print_bands</c> one row per band of each print, keyed (band and value, time, print) so a lookup
-/// is one index range per band, newest first, that carries the whole hash: distances are computed from the index
-/// alone, and only matches are read from <c>photo_prints</c>. A change of band count (another maximum distance)
+/// is one index range per band value read (<see cref="HashBands.Probes"/>), newest first, that carries the whole hash: distances are computed from the index
+/// alone, and only matches are read from <c>photo_prints</c>. A change of band count
 /// rebuilds the band rows at start.
 /// </summary>
 /// <remarks>
@@ -45,18 +45,18 @@ internal sealed class SqlitePhotoPrintIndex : IPhotoPrintIndex
 
     private const int ExpiryBatch = 1000;
 
+    private static readonly string[] PrintColumns = ["$hash", "$proof", "$device", "$route", "$stop", "$place", "$ms"];
+    private static readonly string[] BandColumns = ["$k", "$ms", "$id", "$hash"];
+
     private readonly SqliteDatabase _database;
     private readonly HashBands _bands;
     private readonly int _limit;
-    private readonly string _candidatesSql;
 
     public SqlitePhotoPrintIndex(SqliteDatabase database, IOptions<PhotoReuseOptions> options)
     {
         _database = database;
-        _bands = new HashBands(options.Value.MaxDistance);
+        _bands = new HashBands(options.Value.MaxDistance, options.Value.IndexBands);
         _limit = options.Value.MaxCandidatesPerBand;
-        _candidatesSql = string.Join(" UNION ALL ", Enumerable.Range(0, _bands.Count).Select(band =>
-            $"SELECT * FROM (SELECT print_id, hash FROM photo_print_bands WHERE band_key = $k{band} AND received_ms >= $since ORDER BY received_ms DESC LIMIT $limit)"));
         using var connection = _database.Open();
         SqliteDatabase.Execute(connection, null, Schema);
         EnsureLayout(connection);
@@ -68,21 +68,21 @@ internal sealed class SqlitePhotoPrintIndex : IPhotoPrintIndex
         var near = new Dictionary<long, int>();
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = _candidatesSql;
-            for (var band = 0; band < _bands.Count; band++)
-            {
-                command.Parameters.AddWithValue($"$k{band}", _bands.Key(hash, band));
-            }
-
+            command.CommandText = "SELECT print_id, hash FROM photo_print_bands WHERE band_key = $k AND received_ms >= $since ORDER BY received_ms DESC LIMIT $limit";
+            var key = command.Parameters.Add("$k", SqliteType.Integer);
             command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
             command.Parameters.AddWithValue("$limit", _limit);
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            foreach (var probe in _bands.Probes(hash))
             {
-                var distance = HashBands.Distance(hash, unchecked((ulong)reader.GetInt64(1)));
-                if (distance <= _bands.MaxDistance)
+                key.Value = probe;
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
                 {
-                    near[reader.GetInt64(0)] = distance;
+                    var distance = HashBands.Distance(hash, unchecked((ulong)reader.GetInt64(1)));
+                    if (distance <= _bands.MaxDistance)
+                    {
+                        near[reader.GetInt64(0)] = distance;
+                    }
                 }
             }
         }
@@ -111,18 +111,27 @@ internal sealed class SqlitePhotoPrintIndex : IPhotoPrintIndex
     {
         using var connection = _database.Open(durable: false);
         using var transaction = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO photo_prints (hash, proof_id, device_id, route_id, stop_id, place, received_ms)
+            VALUES ($hash, $proof, $device, $route, $stop, $place, $ms)
+            ON CONFLICT DO NOTHING RETURNING id
+            """;
+        var parameters = PrintColumns.Select(name => insert.Parameters.Add(name, name is "$hash" or "$ms" ? SqliteType.Integer : SqliteType.Text)).ToArray();
+        using var bands = BandInsert(connection, transaction);
         foreach (var print in prints)
         {
-            var id = SqliteDatabase.Scalar(connection, transaction, """
-                INSERT INTO photo_prints (hash, proof_id, device_id, route_id, stop_id, place, received_ms)
-                VALUES ($hash, $proof, $device, $route, $stop, $place, $ms)
-                ON CONFLICT DO NOTHING RETURNING id
-                """,
-                ("$hash", unchecked((long)print.Hash)), ("$proof", print.ProofId), ("$device", print.DeviceId), ("$route", print.RouteId),
-                ("$stop", print.StopId), ("$place", print.Place), ("$ms", print.ReceivedAt.ToUnixTimeMilliseconds()));
-            if (id is long printId)
+            parameters[0].Value = unchecked((long)print.Hash);
+            parameters[1].Value = print.ProofId;
+            parameters[2].Value = print.DeviceId;
+            parameters[3].Value = print.RouteId;
+            parameters[4].Value = print.StopId;
+            parameters[5].Value = print.Place;
+            parameters[6].Value = print.ReceivedAt.ToUnixTimeMilliseconds();
+            if (insert.ExecuteScalar() is long printId)
             {
-                InsertBands(connection, transaction, printId, print.Hash, print.ReceivedAt.ToUnixTimeMilliseconds());
+                InsertBands(bands, printId, print.Hash, print.ReceivedAt.ToUnixTimeMilliseconds());
             }
         }
 
@@ -153,10 +162,10 @@ internal sealed class SqlitePhotoPrintIndex : IPhotoPrintIndex
 
             foreach (var (id, hash, receivedMs) in expired)
             {
-                for (var band = 0; band < _bands.Count; band++)
+                foreach (var key in _bands.Keys(hash))
                 {
                     SqliteDatabase.Execute(connection, transaction, "DELETE FROM photo_print_bands WHERE band_key = $k AND received_ms = $ms AND print_id = $id",
-                        ("$k", _bands.Key(hash, band)), ("$ms", receivedMs), ("$id", id));
+                        ("$k", key), ("$ms", receivedMs), ("$id", id));
                 }
 
                 SqliteDatabase.Execute(connection, transaction, "DELETE FROM photo_prints WHERE id = $id", ("$id", id));
@@ -173,13 +182,28 @@ internal sealed class SqlitePhotoPrintIndex : IPhotoPrintIndex
         return Task.FromResult(removed);
     }
 
-    private void InsertBands(SqliteConnection connection, SqliteTransaction transaction, long printId, ulong hash, long receivedMs)
+    private static SqliteCommand BandInsert(SqliteConnection connection, SqliteTransaction transaction)
     {
-        for (var band = 0; band < _bands.Count; band++)
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT OR IGNORE INTO photo_print_bands (band_key, received_ms, print_id, hash) VALUES ($k, $ms, $id, $hash)";
+        foreach (var name in BandColumns)
         {
-            SqliteDatabase.Execute(connection, transaction,
-                "INSERT OR IGNORE INTO photo_print_bands (band_key, received_ms, print_id, hash) VALUES ($k, $ms, $id, $hash)",
-                ("$k", _bands.Key(hash, band)), ("$ms", receivedMs), ("$id", printId), ("$hash", unchecked((long)hash)));
+            command.Parameters.Add(name, SqliteType.Integer);
+        }
+
+        return command;
+    }
+
+    private void InsertBands(SqliteCommand command, long printId, ulong hash, long receivedMs)
+    {
+        command.Parameters[1].Value = receivedMs;
+        command.Parameters[2].Value = printId;
+        command.Parameters[3].Value = unchecked((long)hash);
+        foreach (var key in _bands.Keys(hash))
+        {
+            command.Parameters[0].Value = key;
+            command.ExecuteNonQuery();
         }
     }
 
@@ -205,9 +229,12 @@ internal sealed class SqlitePhotoPrintIndex : IPhotoPrintIndex
             }
         }
 
-        foreach (var (id, hash, receivedMs) in prints)
+        using (var insert = BandInsert(connection, transaction))
         {
-            InsertBands(connection, transaction, id, hash, receivedMs);
+            foreach (var (id, hash, receivedMs) in prints)
+            {
+                InsertBands(insert, id, hash, receivedMs);
+            }
         }
 
         SqliteDatabase.Execute(connection, transaction, "INSERT INTO photo_print_layout (id, bands) VALUES (0, $bands) ON CONFLICT (id) DO UPDATE SET bands = excluded.bands",

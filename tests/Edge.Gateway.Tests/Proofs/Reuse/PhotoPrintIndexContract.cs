@@ -8,15 +8,23 @@ using StackExchange.Redis;
 
 namespace Edge.Gateway.Tests.Proofs.Reuse;
 
-/// <summary>One contract, run against both reuse indexes (embedded SQLite and Redis).</summary>
+/// <summary>
+/// One contract, run against both reuse indexes (embedded SQLite and Redis), each with exact bands (maximum distance + 1
+/// of them) and with the default wide bands read with one-bit neighbours.
+/// </summary>
 public abstract class PhotoPrintIndexContract : IDisposable
 {
     protected const int MaxDistance = 6;
     protected static readonly DateTimeOffset T0 = new(2026, 11, 1, 7, 0, 0, TimeSpan.Zero);
     private const ulong Hash = 0x9a3c_5f0e_71b2_c4d8;
 
-    protected static PhotoReuseOptions Settings(int maxDistance = MaxDistance, int maxCandidates = 2000)
-        => new() { MaxDistance = maxDistance, MaxCandidatesPerBand = maxCandidates };
+    protected PhotoReuseOptions Settings(int maxCandidates = 2000)
+        => new() { MaxDistance = MaxDistance, IndexBands = IndexBands, MaxCandidatesPerBand = maxCandidates };
+
+    /// <summary>Bands of the index under test.</summary>
+    protected abstract int IndexBands { get; }
+
+    internal HashBands Bands => new(MaxDistance, IndexBands);
 
     internal abstract IPhotoPrintIndex Index { get; }
 
@@ -25,23 +33,19 @@ public abstract class PhotoPrintIndexContract : IDisposable
     internal static PhotoPrint Print(ulong hash, string proofId, DateTimeOffset? at = null, string device = "device-1", string stop = "S-001")
         => new(hash, proofId, device, "R-0001", stop, "0123456789abcdef", at ?? T0);
 
-    /// <summary><see cref="Hash"/> with <paramref name="bits"/> bits flipped, one in each band from the first.</summary>
-    private static ulong FlipAcrossBands(ulong hash, int bits)
+    /// <summary><paramref name="hash"/> with <paramref name="bits"/> bits flipped, one in each band in turn from the first.</summary>
+    private ulong FlipAcrossBands(ulong hash, int bits)
     {
-        var bands = new HashBands(MaxDistance);
         for (var i = 0; i < bits; i++)
         {
-            // The lowest bit of band i (bands run from the most significant bit); bands past the last wrap round.
-            var band = i % bands.Count;
-            var shift = 64 - ((band + 1) * 64 / bands.Count) + (i / bands.Count);
-            hash ^= 1UL << shift;
+            hash ^= Bands.Bit(i % Bands.Count, i / Bands.Count);
         }
 
         return hash;
     }
 
     [Fact]
-    public async Task Find_EveryDistanceUpToTheMaximum_IsFound_SpreadOverAsManyBandsAsPossible()
+    public async Task Find_EveryDistanceUpToTheMaximum_IsFound_SpreadOverTheBands()
     {
         for (var distance = 0; distance <= MaxDistance; distance++)
         {
@@ -59,7 +63,7 @@ public abstract class PhotoPrintIndexContract : IDisposable
     public async Task Find_OneBitBeyondTheMaximum_IsNotFound_EvenWhenABandIsEqual()
     {
         // Seven flips in the first band only: the other bands are equal, so it is a candidate, and the distance refuses it.
-        var inOneBand = Hash ^ 0x7F00_0000_0000_0000;
+        var inOneBand = Enumerable.Range(0, MaxDistance + 1).Aggregate(Hash, (hash, i) => hash ^ Bands.Bit(0, i));
         await Index.AddAsync([Print(FlipAcrossBands(Hash, MaxDistance + 1), "spread"), Print(inOneBand, "one-band")], default);
 
         var found = await Index.FindAsync(Hash, T0.AddDays(-1), default);
@@ -105,8 +109,16 @@ public abstract class PhotoPrintIndexContract : IDisposable
     [Fact]
     public async Task Find_ABandValueSharedByManyPrints_ReadsOnlyTheNewestOfThatBand()
     {
-        // One flip in each band but the first: within the distance, and a candidate through the first band alone.
-        var crowdHash = FlipAcrossBands(Hash, MaxDistance + 1) ^ (1UL << 55);
+        // One flip more than the lookup's radius in each band but the first: a candidate through the first band alone.
+        var crowdHash = Hash;
+        for (var band = 1; band < Bands.Count; band++)
+        {
+            for (var i = 0; i <= Bands.Radius; i++)
+            {
+                crowdHash ^= Bands.Bit(band, i);
+            }
+        }
+
         var crowd = Enumerable.Range(0, 40).Select(i => Print(crowdHash, $"crowd-{i:00}", T0.AddMinutes(i))).ToList();
         await Index.AddAsync(crowd, default);
         await Index.AddAsync([Print(Hash, "exact", T0.AddMinutes(-1))], default);
@@ -114,7 +126,7 @@ public abstract class PhotoPrintIndexContract : IDisposable
         var found = await LimitedIndex(maxCandidates: 16).FindAsync(Hash, T0.AddDays(-1), default);
 
         // "exact" shares every band, so the crowd in the first band cannot hide it.
-        Assert.Equal(MaxDistance, HashBands.Distance(Hash, crowdHash));
+        Assert.InRange(HashBands.Distance(Hash, crowdHash), 1, MaxDistance);
         Assert.Equal("exact", found[0].Print.ProofId);
         Assert.Equal(Enumerable.Range(24, 16).Reverse().Select(i => $"crowd-{i:00}"), found.Skip(1).Select(m => m.Print.ProofId));
     }
@@ -123,18 +135,27 @@ public abstract class PhotoPrintIndexContract : IDisposable
     internal abstract IPhotoPrintIndex LimitedIndex(int maxCandidates);
 }
 
-public sealed class SqlitePhotoPrintIndexTests : PhotoPrintIndexContract
+public sealed class SqliteExactBandsIndexTests : SqlitePhotoPrintIndexTests
+{
+    protected override int IndexBands => MaxDistance + 1;
+}
+
+public sealed class SqliteWideBandsIndexTests : SqlitePhotoPrintIndexTests
+{
+    protected override int IndexBands => 4;
+}
+
+public abstract class SqlitePhotoPrintIndexTests : PhotoPrintIndexContract
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("edge-prints-").FullName;
     private readonly SqliteDatabase _database;
 
-    public SqlitePhotoPrintIndexTests()
+    protected SqlitePhotoPrintIndexTests()
     {
         _database = new SqliteDatabase(Options.Create(new EdgeOptions { DataDirectory = _directory }));
-        Index = new SqlitePhotoPrintIndex(_database, Options.Create(Settings()));
     }
 
-    internal override IPhotoPrintIndex Index { get; }
+    internal override IPhotoPrintIndex Index => field ??= new SqlitePhotoPrintIndex(_database, Options.Create(Settings()));
 
     internal override IPhotoPrintIndex LimitedIndex(int maxCandidates) => new SqlitePhotoPrintIndex(_database, Options.Create(Settings(maxCandidates: maxCandidates)));
 
@@ -149,7 +170,7 @@ public sealed class SqlitePhotoPrintIndexTests : PhotoPrintIndexContract
         Assert.Equal(1, removed);
         Assert.Equal("new", Assert.Single(found).Print.ProofId);
         using var connection = _database.Open();
-        Assert.Equal(new HashBands(MaxDistance).Count, (long)SqliteDatabase.Scalar(connection, null, "SELECT count(*) FROM photo_print_bands")!);
+        Assert.Equal(Bands.Count, (long)SqliteDatabase.Scalar(connection, null, "SELECT count(*) FROM photo_print_bands")!);
     }
 
     [Fact]
@@ -157,7 +178,7 @@ public sealed class SqlitePhotoPrintIndexTests : PhotoPrintIndexContract
     {
         await Index.AddAsync([Print(0x0f0f_0f0f_0f0f_0f0f, "before")], default);
 
-        var wider = new SqlitePhotoPrintIndex(_database, Options.Create(Settings(maxDistance: 9)));
+        var wider = new SqlitePhotoPrintIndex(_database, Options.Create(new PhotoReuseOptions { MaxDistance = 9, IndexBands = 10 }));
         var found = await wider.FindAsync(0x0f0f_0f0f_0f0f_0f0f ^ 0x8040_2010_0804_0201, T0.AddDays(-1), default);
 
         Assert.Equal(8, Assert.Single(found).Distance);
@@ -170,23 +191,34 @@ public sealed class SqlitePhotoPrintIndexTests : PhotoPrintIndexContract
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
         base.Dispose();
+        GC.SuppressFinalize(this);
     }
 }
 
 [Collection(RedisCollection.Name)]
-public sealed class RedisPhotoPrintIndexTests : PhotoPrintIndexContract
+public sealed class RedisExactBandsIndexTests(RedisServer server) : RedisPhotoPrintIndexTests(server)
+{
+    protected override int IndexBands => MaxDistance + 1;
+}
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisWideBandsIndexTests(RedisServer server) : RedisPhotoPrintIndexTests(server)
+{
+    protected override int IndexBands => 4;
+}
+
+public abstract class RedisPhotoPrintIndexTests : PhotoPrintIndexContract
 {
     private readonly ConnectionMultiplexer _redis;
     private readonly IOptions<EdgeOptions> _edge = Options.Create(new EdgeOptions { RedisKeyPrefix = $"r{Guid.NewGuid():N}:" });
     private readonly FakeTimeProvider _clock = new(T0);
 
-    public RedisPhotoPrintIndexTests(RedisServer server)
+    protected RedisPhotoPrintIndexTests(RedisServer server)
     {
         _redis = ConnectionMultiplexer.Connect(server.ConnectionString);
-        Index = new RedisPhotoPrintIndex(_redis, _edge, Options.Create(Settings()), _clock);
     }
 
-    internal override IPhotoPrintIndex Index { get; }
+    internal override IPhotoPrintIndex Index => field ??= new RedisPhotoPrintIndex(_redis, _edge, Options.Create(Settings()), _clock);
 
     internal override IPhotoPrintIndex LimitedIndex(int maxCandidates) => new RedisPhotoPrintIndex(_redis, _edge, Options.Create(Settings(maxCandidates: maxCandidates)), _clock);
 
@@ -203,7 +235,7 @@ public sealed class RedisPhotoPrintIndexTests : PhotoPrintIndexContract
         var database = _redis.GetDatabase();
         var bandKeys = keys.Where(k => !((string)k!).Contains(":proof:", StringComparison.Ordinal)).ToList();
 
-        Assert.Equal(new HashBands(MaxDistance).Count, bandKeys.Count);
+        Assert.Equal(Bands.Count, bandKeys.Count);
         Assert.All(bandKeys, key => Assert.Equal(1, database.SortedSetLength(key)));
         Assert.All(keys, key => Assert.InRange(database.KeyTimeToLive(key)!.Value, TimeSpan.FromDays(30), TimeSpan.FromDays(31)));
         Assert.Equal("new", Assert.Single(await Index.FindAsync(hash, DateTimeOffset.MinValue, default)).Print.ProofId);
@@ -213,5 +245,6 @@ public sealed class RedisPhotoPrintIndexTests : PhotoPrintIndexContract
     {
         _redis.Dispose();
         base.Dispose();
+        GC.SuppressFinalize(this);
     }
 }
