@@ -87,13 +87,17 @@ internal static class ReuseIndexScenario
             var hits = new LongHistogram(TimeStamp.Seconds(10), 3);
             var adds = new LongHistogram(TimeStamp.Seconds(10), 3);
             var found = 0;
+            var cpu = TimeSpan.Zero;
+            var addCpu = TimeSpan.Zero;
             for (var i = 0; i < lookups + 500; i++)
             {
                 var near = i % 2 == 0;
                 var hash = near ? Flip(stored[random.Next(prints)], random.Next(reuse.MaxDistance + 1), random) : (ulong)random.NextInt64();
+                var cpuBefore = ProcessFigures.CpuTime();
                 var started = Stopwatch.GetTimestamp();
                 var matches = await index.FindAsync(hash, since, CancellationToken.None);
                 var elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+                var cpuBetween = ProcessFigures.CpuTime();
                 var addStarted = Stopwatch.GetTimestamp();
                 await index.AddAsync([NewPrint(hash, prints + i, DateTimeOffset.UtcNow)], CancellationToken.None);
                 var addElapsed = (long)Stopwatch.GetElapsedTime(addStarted).TotalMicroseconds;
@@ -103,12 +107,16 @@ internal static class ReuseIndexScenario
                     (near ? hits : misses).RecordValue(elapsed);
                     adds.RecordValue(addElapsed);
                     found += near && matches.Count > 0 ? 1 : 0;
+                    cpu += cpuBetween - cpuBefore;
+                    addCpu += ProcessFigures.CpuTime() - cpuBetween;
                 }
             }
 
             report.AddPercentiles("lookup, new photo", misses);
             report.AddPercentiles("lookup, near a stored print", hits);
             report.AddPercentiles("add one proof's print", adds);
+            report.Add("CPU per lookup (this process)", cpu.TotalMilliseconds / lookups, "ms");
+            report.Add("CPU per add (this process)", addCpu.TotalMilliseconds / lookups, "ms");
             report.Add("near lookups that found their print", 100.0 * found / hits.TotalCount, "%");
             report.Add("candidates per lookup (expected, uniform hashes)", bands.ProbesPerLookup * (double)prints / (1L << bands.NarrowestBits), "prints");
             return report;
