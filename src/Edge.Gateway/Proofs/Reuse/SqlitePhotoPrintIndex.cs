@@ -7,7 +7,8 @@ namespace Edge.Gateway.Proofs.Reuse;
 /// <summary>
 /// The embedded reuse index: tables in the gateway's SQLite state file. <c>photo_prints</c> holds one row per photo
 /// of a proof; <c>photo_print_bands</c> one row per band of each print, keyed (band and value, time, print) so a lookup
-/// is one index range per band value read (<see cref="HashBands.Probes"/>), newest first, that carries the whole hash: distances are computed from the index
+/// is one statement per band reading the index ranges of the band values of <see cref="HashBands.Probes"/>, newest first;
+/// the index carries the whole hash: distances are computed from the index
 /// alone, and only matches are read from <c>photo_prints</c>. A change of band count
 /// rebuilds the band rows at start.
 /// </summary>
@@ -51,6 +52,7 @@ internal sealed class SqlitePhotoPrintIndex : IPhotoPrintIndex
     private readonly SqliteDatabase _database;
     private readonly HashBands _bands;
     private readonly int _limit;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> _bandSql = new();
 
     public SqlitePhotoPrintIndex(SqliteDatabase database, IOptions<PhotoReuseOptions> options)
     {
@@ -65,24 +67,32 @@ internal sealed class SqlitePhotoPrintIndex : IPhotoPrintIndex
     public Task<IReadOnlyList<PhotoPrintMatch>> FindAsync(ulong hash, DateTimeOffset since, CancellationToken cancellationToken)
     {
         using var connection = _database.Open(durable: false);
+
+        // A lookup reads a few pages in each of dozens of places of a file of hundreds of megabytes: mapped, they are
+        // memory reads instead of a read() each (SQLite's own page cache is 2 MB).
+        SqliteDatabase.Execute(connection, null, "PRAGMA mmap_size = 1073741824");
         var near = new Dictionary<long, int>();
-        using (var command = connection.CreateCommand())
+        foreach (var band in _bands.Probes(hash).GroupBy(probe => HashBands.Split(probe).Band))
         {
-            command.CommandText = "SELECT print_id, hash FROM photo_print_bands WHERE band_key = $k AND received_ms >= $since ORDER BY received_ms DESC LIMIT $limit";
-            var key = command.Parameters.Add("$k", SqliteType.Integer);
+            // One statement per band: its value and the neighbours within the radius, newest first.
+            var values = band.ToList();
+            using var command = connection.CreateCommand();
+            command.CommandText = _bandSql.GetOrAdd(values.Count, static count =>
+                $"SELECT print_id, hash FROM photo_print_bands WHERE band_key IN ({string.Join(',', Enumerable.Range(0, count).Select(i => $"$v{i}"))}) AND received_ms >= $since ORDER BY received_ms DESC LIMIT $limit");
+            for (var i = 0; i < values.Count; i++)
+            {
+                command.Parameters.AddWithValue($"$v{i}", values[i]);
+            }
+
             command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
             command.Parameters.AddWithValue("$limit", _limit);
-            foreach (var probe in _bands.Probes(hash))
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
             {
-                key.Value = probe;
-                using var reader = command.ExecuteReader();
-                while (reader.Read())
+                var distance = HashBands.Distance(hash, unchecked((ulong)reader.GetInt64(1)));
+                if (distance <= _bands.MaxDistance)
                 {
-                    var distance = HashBands.Distance(hash, unchecked((ulong)reader.GetInt64(1)));
-                    if (distance <= _bands.MaxDistance)
-                    {
-                        near[reader.GetInt64(0)] = distance;
-                    }
+                    near[reader.GetInt64(0)] = distance;
                 }
             }
         }
