@@ -1,6 +1,7 @@
 using Edge.LoadTest.Forwarding;
 using Edge.LoadTest.Ghz;
 using Edge.LoadTest.Manifests;
+using Edge.LoadTest.Reuse;
 using Edge.LoadTest.Uploads;
 
 namespace Edge.LoadTest;
@@ -28,6 +29,12 @@ internal static class LoadTestProgram
           outage   the core down for --outage-seconds N (600) while --rate N (2000) scans/s arrive; backlog
                    build-up rate vs drain rate once the core is back
           (scans, proofs and outage also take --redis HOST:PORT and --data DIR; the gateway hosts the core simulator)
+          reuse-threshold  photo reuse: generated porch scenes and transformed copies (re-encoded, resized, cropped,
+                   brightened, rotated) hashed by the real photo pipeline; share of copies found and false matches
+                   between different scenes per Hamming distance; --scenes N (150) --width N (1600) --concurrency N (2)
+          reuse-index  the photo reuse index filled with --prints N (1000000): lookup and add percentiles, storage per
+                   million prints; --lookups N (20000) --max-distance N --bands N (the gateway's defaults) --redis HOST:PORT
+                   (Redis index; embedded SQLite when absent) --data DIR
           prepare-ghz  data files for loadtest/ghz against a running gateway: --gateway HOST:PORT (127.0.0.1:5080)
                    --signing-key BASE64 (or --data DIR, the gateway's) --out DIR (loadtest/ghz/data) --route R-0001
                    --photo-bytes N (3000000) --chunk N (65536)
@@ -49,6 +56,8 @@ internal static class LoadTestProgram
         ["proofs"] = ForwardingOptions,
         ["outage"] = ForwardingOptions,
         [ManifestScenario.Name] = ["concurrency", "connections", "encoding", "only", "redis", "rounds", "seconds", "warmup"],
+        [ReuseThresholdScenario.Name] = ["concurrency", "scenes", "width"],
+        [ReuseIndexScenario.Name] = ["bands", "data", "lookups", "max-distance", "prints", "redis"],
         [GhzPreparation.Name] = ["chunk", "data", "gateway", "out", "photo-bytes", "route", "signing-key"],
         [GhzConfigCheck.Name] = ["calls", "configs", "data", "gateway", "root"],
     };
@@ -99,6 +108,12 @@ internal static class LoadTestProgram
                     break;
                 case ManifestScenario.Name:
                     report = await ManifestScenario.RunAsync(options);
+                    break;
+                case ReuseThresholdScenario.Name:
+                    report = await ReuseThresholdScenario.RunAsync(options);
+                    break;
+                case ReuseIndexScenario.Name:
+                    report = await ReuseIndexScenario.RunAsync(options);
                     break;
                 case UploadGatewayRole.Name:
                     return await UploadGatewayRole.RunAsync(options);

@@ -45,6 +45,11 @@ internal sealed class ProofsService(
             answer.Outcome = DeliveryOutcome.Duplicate;
         }
 
+        if (recorded && request.PhotoReuse is { } reuse)
+        {
+            ProofsLog.PhotoReuseFlagged(logger, request.ProofId, reuse.Kind, reuse.EarlierProofId, reuse.Distance);
+        }
+
         ProofsLog.Answered(logger, request.ProofId, answer.Outcome);
         return answer;
     }
@@ -117,6 +122,27 @@ internal sealed class ProofsService(
         else if (proof.Photos.Count == 0)
         {
             checks.Add("photos", "at least one photo, unless photo_withheld is true");
+        }
+
+        if (proof.PhotoReuse is { } reuse)
+        {
+            if (reuse.Kind is not (PhotoReuse.Types.Kind.Reused or PhotoReuse.Types.Kind.RepeatDelivery))
+            {
+                checks.Add("photo_reuse.kind", "REUSED or REPEAT_DELIVERY");
+            }
+
+            checks.Id("photo_reuse.earlier_proof_id", reuse.EarlierProofId);
+            checks.Required("photo_reuse.earlier_device_id", reuse.EarlierDeviceId);
+            checks.Required("photo_reuse.earlier_stop_id", reuse.EarlierStopId);
+            if (reuse.Distance is < 0 or > 64 || reuse.Distance > reuse.Threshold)
+            {
+                checks.Add("photo_reuse.distance", "0-64 and at most the threshold");
+            }
+
+            if (reuse.PhotoSha256.Length > 0 && !proof.Photos.Any(photo => photo.StoredSha256 == reuse.PhotoSha256))
+            {
+                checks.Add("photo_reuse.photo_sha256", "the stored_sha256 of one of the proof's photos");
+            }
         }
 
         checks.ThrowIfInvalid("Invalid proof.");

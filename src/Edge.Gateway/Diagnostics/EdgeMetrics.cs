@@ -64,6 +64,7 @@ internal sealed partial class EdgeMetrics
         meter.CreateObservableGauge("edge.staging.bytes", () => Volatile.Read(ref _stagingBytes), "By", "Declared bytes of unfinished uploads.");
         CreateManifestInstruments(meter);
         CreatePhotoInstruments(meter);
+        CreatePhotoReuseInstruments(meter);
     }
 
     public void UploadStarted(bool resumed, bool tookOver)

@@ -4,6 +4,7 @@ using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Forwarding;
 using Edge.Gateway.Imaging;
 using Edge.Gateway.Proofs;
+using Edge.Gateway.Proofs.Reuse;
 using Edge.Gateway.Scans;
 using Edge.Gateway.Manifests;
 using Edge.Gateway.Security;
@@ -67,6 +68,7 @@ public static class EdgeGatewayExtensions
         services.AddHostedService<StagingSweeper>();
         services.AddEdgeForwarding();
         services.AddEdgeManifests();
+        services.AddEdgePhotoReuse(edge);
 
         // Prometheus scrape endpoint on its own HTTP/1.1 listener (the gRPC port speaks HTTP/2 only). Off unless a port is set.
         var prometheusPort = builder.Configuration.GetValue<int?>("Edge:Metrics:PrometheusPort");

@@ -1,6 +1,7 @@
 using Edge.Gateway.Blobs;
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Forwarding;
+using Edge.Gateway.Proofs.Reuse;
 using Edge.Gateway.Scans;
 using Edge.Gateway.Security;
 using Edge.Gateway.Storage;
@@ -23,6 +24,7 @@ internal sealed class ProofsService(
     IBlobIndex blobIndex,
     BlobStore blobs,
     IReceiptFeed receipts,
+    PhotoReuseCheck photoReuse,
     OutboxSignal signal,
     EdgeMetrics metrics,
     TimeProvider timeProvider,
@@ -78,6 +80,7 @@ internal sealed class ProofsService(
             GatewayReceivedAt = Timestamp.FromDateTimeOffset(now),
         };
 
+        var perceptualHashes = new List<string>(digests.Count);
         if (!ruling.PhotoWithheld)
         {
             if (digests.Count == 0)
@@ -105,8 +108,12 @@ internal sealed class ProofsService(
                     DeviceSha256 = blob.DeviceSha256,
                     ContentType = blob.ContentType,
                 });
+                perceptualHashes.Add(blob.Photo.PerceptualHash);
             }
         }
+
+        // Before the proof is stored: the finding is part of the stored request and of the receipt.
+        var reuse = await photoReuse.CheckAsync(core, perceptualHashes, cancellationToken);
 
         var receipt = new ProofReceipt
         {
@@ -117,6 +124,7 @@ internal sealed class ProofsService(
             PhotoWithheldReason = core.PhotoWithheldReason,
             OffSite = ruling.OffSite,
         };
+        reuse.ApplyTo(receipt);
         var record = new ProofRecord(device.DeviceId, receipt, core, ruling.PhotoWithheld ? [] : digests);
         var added = await proofs.AddAsync(record, cancellationToken);
         switch (added.Outcome)

@@ -88,4 +88,39 @@ public sealed class ProofsTests : CoreSimTest
         Assert.Equal(DeliveryOutcome.Accepted, stored.Response.Outcome);
         await TestData.ThrowsRpcAsync(StatusCode.NotFound, () => core.Admin.GetProofAsync(new GetProofRequest { ProofId = "nope" }).ResponseAsync);
     }
+
+    [Fact]
+    public async Task DeliverProof_WithPhotoReuseEvidence_IsStoredAsSent_AndBadEvidenceIsInvalidArgument()
+    {
+        await using var core = await StartCoreAsync();
+        var photo = TestData.RandomBytes(1000);
+        await TestData.UploadAsync(core.Blobs, photo);
+        var flagged = TestData.Proof(TestData.NewId("P"), TestData.Sha256(photo));
+        flagged.PhotoReuse = new PhotoReuse
+        {
+            Kind = PhotoReuse.Types.Kind.Reused,
+            EarlierProofId = "P-earlier",
+            EarlierDeviceId = "device-7",
+            EarlierRouteId = "R-0003",
+            EarlierStopId = "R-0003-S012",
+            EarlierReceivedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-3)),
+            Distance = 2,
+            Threshold = 6,
+            PhotoSha256 = flagged.Photos[0].StoredSha256,
+            Matches = 1,
+        };
+        var bad = flagged.Clone();
+        bad.ProofId = TestData.NewId("P");
+        bad.PhotoReuse.Kind = PhotoReuse.Types.Kind.Unspecified;
+        bad.PhotoReuse.Distance = 9;
+        bad.PhotoReuse.EarlierProofId = string.Empty;
+
+        await core.Proofs.DeliverProofAsync(flagged);
+        var stored = await core.Admin.GetProofAsync(new GetProofRequest { ProofId = flagged.ProofId });
+        var error = await TestData.ThrowsRpcAsync(StatusCode.InvalidArgument, () => core.Proofs.DeliverProofAsync(bad).ResponseAsync);
+
+        Assert.Equal(flagged.PhotoReuse, stored.Proof.PhotoReuse);
+        var fields = error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Select(v => v.Field).Order().ToArray();
+        Assert.Equal(["photo_reuse.distance", "photo_reuse.earlier_proof_id", "photo_reuse.kind"], fields);
+    }
 }

@@ -28,6 +28,7 @@ internal static class RedisStateServiceCollectionExtensions
 
         services.TryAddSingleton<IUploadSessionStore, RedisUploadSessionStore>();
         services.TryAddSingleton<IBlobIndex, RedisBlobIndex>();
+        services.TryAddSingleton<Proofs.Reuse.IPhotoPrintIndex, Proofs.Reuse.RedisPhotoPrintIndex>();
         services.TryAddSingleton<IScanStore, RedisScanStore>();
         services.TryAddSingleton<IOutbox, RedisOutbox>();
         services.TryAddSingleton<RedisProofStore>();
