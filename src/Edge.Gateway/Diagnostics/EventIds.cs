@@ -49,6 +49,10 @@ internal static class EventIds
     public const int ProofWithheldPhotoDeleted = 402;
     public const int ProofPublishFailed = 403;
     public const int ProofIdTaken = 404;
+    public const int ProofPhotoReuseMatched = 410;
+    public const int ProofPhotoReuseCheckFailed = 411;
+    public const int ProofPhotoPrintsExpired = 412;
+    public const int ProofPhotoPrintSweepFailed = 413;
 
     // Forwarding: 500-599
     public const int ForwardScansForwarded = 500;

@@ -264,14 +264,15 @@ public sealed class PhotoReuseTests(RedisServer redis)
         var client = new V1.Proofs.ProofsClient(channel);
         var x = await UploadAsync(channel, "x", Photo(10));
         var y = await UploadAsync(channel, "y", Photo(11));
-        var xCopy = await UploadAsync(channel, "x-copy", Photo(10, "resize-50"));
-        var yCopy = await UploadAsync(channel, "y-copy", Photo(11, "resize-50"));
         await client.SubmitProofAsync(ProofAt("x-1", stops[0], x));
         await client.SubmitProofAsync(ProofAt("y-1", stops[0], y));
 
+        // The copies are taken when they are used (a photo no proof names is let go after a week).
         clock.Advance(TimeSpan.FromDays(29));
+        var xCopy = await UploadAsync(channel, "x-copy", Photo(10, "resize-50"));
         var withinWindow = await client.SubmitProofAsync(ProofAt("x-2", stops[1], xCopy));
         clock.Advance(TimeSpan.FromDays(2));
+        var yCopy = await UploadAsync(channel, "y-copy", Photo(11, "resize-50"));
         var pastWindow = await client.SubmitProofAsync(ProofAt("y-2", stops[1], yCopy));
         var stored = await host.Services.GetRequiredService<IProofStore>().GetAsync("y-2", CancellationToken.None);
 

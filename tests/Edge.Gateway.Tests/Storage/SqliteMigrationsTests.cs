@@ -103,7 +103,8 @@ public sealed class SqliteMigrationsTests : IDisposable
 
         Assert.Equal(SqliteMigrations.CurrentVersion, UserVersion());
         Assert.Equal(
-            ["blob_files", "blob_owners", "blob_refs", "blobs", "dead_letters", "manifests_last_good", "outbox", "proofs", "scan_events", "upload_sessions"],
+            ["blob_files", "blob_owners", "blob_refs", "blobs", "dead_letters", "manifests_last_good", "outbox", "photo_print_bands", "photo_print_layout",
+             "photo_prints", "proofs", "scan_events", "upload_sessions"],
             Tables());
     }
 
