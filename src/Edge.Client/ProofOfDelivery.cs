@@ -106,6 +106,13 @@ public sealed class ProofReceipt
 
     /// <summary>True when the device was farther from the stop than allowed; the proof was accepted and flagged.</summary>
     public bool OffSite { get; init; }
+
+    /// <summary>
+    /// Set when the proof was rejected because the gateway refused one of its photos (as
+    /// <see cref="PhotoRejectedException.Reason"/> says for a direct upload): the photo must be taken again and the proof
+    /// made again with it. Null otherwise.
+    /// </summary>
+    public PhotoRejectionReason? PhotoRejection { get; init; }
 }
 
 /// <summary>What the outbox still holds.</summary>

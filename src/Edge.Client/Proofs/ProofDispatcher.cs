@@ -52,7 +52,7 @@ internal sealed class ProofDispatcher(GatewayConnection connection, OutboxStore 
                     }
                     catch (Exception e) when (Refusal(e) is { } reason)
                     {
-                        SetAside(proof.ProofId, reason);
+                        SetAside(proof.ProofId, reason, (e as PhotoRejectedException)?.Reason);
                     }
                 }
 
@@ -115,11 +115,11 @@ internal sealed class ProofDispatcher(GatewayConnection connection, OutboxStore 
     };
 
     /// <summary>Moves a refused proof aside (kept on the device with its photos) and tells the app.</summary>
-    private void SetAside(string proofId, string reason)
+    private void SetAside(string proofId, string reason, PhotoRejectionReason? photoRejection)
     {
         outbox.RejectProof(proofId);
         _status.TryRemove(proofId, out _);
-        report(new Client.ProofReceipt { ProofId = proofId, Status = Client.ProofStatus.Rejected, Reason = reason });
+        report(new Client.ProofReceipt { ProofId = proofId, Status = Client.ProofStatus.Rejected, Reason = reason, PhotoRejection = photoRejection });
         changed();
     }
 

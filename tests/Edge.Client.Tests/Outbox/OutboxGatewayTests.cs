@@ -167,6 +167,29 @@ public sealed class OutboxGatewayTests(GatewayFixture gateway)
         Assert.Equal(0, client.GetOutboxStatus().Proofs);
     }
 
+    [Fact]
+    public async Task Proof_WithAPhotoTheGatewayRefuses_RejectedWithThePhotoReason()
+    {
+        var options = TestClients.Options(gateway.Address, deviceId: "sdk-e2e-bad-photo");
+        await using var client = new EdgeClient(options);
+        var stop = await PlainStopAsync(client);
+        var receipts = new ConcurrentQueue<ProofReceipt>();
+        client.ReceiptReceived += (_, receipt) => receipts.Enqueue(receipt);
+        var good = File.ReadAllBytes(TestPhotos.Jpeg(_photos, 640, 480, seed: 23));
+        var truncated = Path.Combine(_photos, "truncated.jpg");
+        await File.WriteAllBytesAsync(truncated, good[..(good.Length / 2)]);
+
+        var proofId = await client.SubmitProofAsync(ProofAt(stop, truncated));
+        await client.FlushOutboxAsync().WaitAsync(HangGuard);
+
+        var refused = Assert.Single(receipts, r => r.ProofId == proofId);
+        Assert.Equal((ProofStatus.Rejected, PhotoRejectionReason.Damaged), (refused.Status, refused.PhotoRejection));
+        Assert.Contains("InvalidArgument", refused.Reason, StringComparison.Ordinal);
+
+        // Rejected is not delivered: the app's photo stays for the driver to see.
+        Assert.True(File.Exists(truncated));
+    }
+
     /// <summary>The route's first stop that takes photos, as the driver's app finds it in the manifest.</summary>
     private static async Task<RouteStop> PlainStopAsync(EdgeClient client)
     {
