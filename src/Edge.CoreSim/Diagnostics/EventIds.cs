@@ -24,6 +24,7 @@ internal static class EventIds
     // Proofs: 400-499
     public const int ProofAnswered = 400;
     public const int ProofBlobsMissing = 401;
+    public const int ProofPhotoReuseFlagged = 402;
 
     // Scans: 500-599
     public const int ScanAnswered = 500;

@@ -12,6 +12,6 @@ internal static partial class ProofsLog
     [LoggerMessage(EventId = EventIds.ProofBlobsMissing, Level = LogLevel.Information, Message = "Proof {ProofId} names {Count} blob(s) the core does not hold.")]
     public static partial void BlobsMissing(ILogger logger, string proofId, int count);
 
-    [LoggerMessage(EventId = 402, Level = LogLevel.Information, Message = "Proof {ProofId} recorded with a photo flagged {Kind}: matches proof {EarlierProofId} at distance {Distance}.")]
+    [LoggerMessage(EventId = EventIds.ProofPhotoReuseFlagged, Level = LogLevel.Information, Message = "Proof {ProofId} recorded with a photo flagged {Kind}: matches proof {EarlierProofId} at distance {Distance}.")]
     public static partial void PhotoReuseFlagged(ILogger logger, string proofId, PhotoReuse.Types.Kind kind, string earlierProofId, int distance);
 }

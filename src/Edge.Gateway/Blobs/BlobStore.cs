@@ -33,14 +33,12 @@ internal sealed partial class BlobStore
     private const int ErrnoExists = 17;
     private readonly string _root;
     private readonly string _temp;
-    private readonly TimeProvider _timeProvider;
 
-    public BlobStore(IOptions<EdgeOptions> options, TimeProvider timeProvider)
+    public BlobStore(IOptions<EdgeOptions> options)
     {
         var data = Path.GetFullPath(options.Value.DataDirectory);
         _root = Path.Combine(data, "blobs", "sha256");
         _temp = Path.Combine(data, "tmp", "blobs");
-        _timeProvider = timeProvider;
         Directory.CreateDirectory(_root);
         Directory.CreateDirectory(_temp);
     }
@@ -129,11 +127,12 @@ internal sealed partial class BlobStore
         return (Convert.ToHexStringLower(SHA256.HashData(stream)), stream.Length);
     }
 
-    private bool Renew(string target)
+    private static bool Renew(string target)
     {
         try
         {
-            File.SetLastWriteTimeUtc(target, _timeProvider.GetUtcNow().UtcDateTime);
+            // The file's time is compared with the wall clock by the sweep of unreferenced files.
+            File.SetLastWriteTimeUtc(target, DateTime.UtcNow);
             return true;
         }
         catch (FileNotFoundException)

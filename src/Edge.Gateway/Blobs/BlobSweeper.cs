@@ -67,7 +67,8 @@ internal sealed class BlobSweeper(
         if (now - _lastFileSweep >= options.Value.UnreferencedFileSweepInterval)
         {
             _lastFileSweep = now;
-            await DeleteUnreferencedFilesAsync(now - options.Value.UnreferencedFileGrace, cancellationToken);
+            // File times are the operating system's wall clock, whatever clock the gateway's logic runs on.
+            await DeleteUnreferencedFilesAsync(DateTimeOffset.UtcNow - options.Value.UnreferencedFileGrace, cancellationToken);
         }
 
         return total;

@@ -61,9 +61,11 @@ internal sealed class StagingSweeper(
         }
         while (idle.Count == 500);
 
-        RemoveStale(staging.Root, cutoff);
-        RemoveStale(ingest.WorkRoot, now - TimeSpan.FromHours(1));
-        RemoveStale(blobs.TempRoot, now - TimeSpan.FromHours(1));
+        // File times are the operating system's wall clock, whatever clock the gateway's logic runs on.
+        var wallClock = DateTimeOffset.UtcNow;
+        RemoveStale(staging.Root, wallClock - options.Value.StagingTtl);
+        RemoveStale(ingest.WorkRoot, wallClock - TimeSpan.FromHours(1));
+        RemoveStale(blobs.TempRoot, wallClock - TimeSpan.FromHours(1));
         metrics.SetStagingBytes(await sessions.GetReservedStagingBytesAsync(cancellationToken));
         return expired;
     }
