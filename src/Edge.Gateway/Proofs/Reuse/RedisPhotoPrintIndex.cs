@@ -35,18 +35,23 @@ internal sealed class RedisPhotoPrintIndex(
     {
         var database = redis.GetDatabase();
         var batch = database.CreateBatch();
-        var lookups = _bands.Probes(hash).Select(probe => batch.SortedSetRangeByScoreWithScoresAsync(BandKey(probe), since.ToUnixTimeMilliseconds(),
+        var lookups = _bands.Probes(hash).Select(probe => batch.SortedSetRangeByScoreAsync(BandKey(probe), since.ToUnixTimeMilliseconds(),
             double.PositiveInfinity, Exclude.None, Order.Descending, 0, _limit)).ToList();
 
         batch.Execute();
         var near = new Dictionary<string, (int Distance, ulong Hash)>(StringComparer.Ordinal);
         foreach (var entry in (await Task.WhenAll(lookups)).SelectMany(entries => entries))
         {
-            var member = (byte[])entry.Element!;
+            var member = (byte[])entry!;
             var candidate = BinaryPrimitives.ReadUInt64BigEndian(member);
             var distance = HashBands.Distance(hash, candidate);
+            if (distance > _bands.MaxDistance)
+            {
+                continue; // almost every candidate of a band lookup: no key text made for it
+            }
+
             var proofKey = Convert.ToHexStringLower(member, 8, ProofKeyBytes);
-            if (distance <= _bands.MaxDistance && (!near.TryGetValue(proofKey, out var known) || known.Distance > distance))
+            if (!near.TryGetValue(proofKey, out var known) || known.Distance > distance)
             {
                 near[proofKey] = (distance, candidate);
             }
