@@ -39,8 +39,11 @@ internal sealed class FleetOptions
     /// <summary>The gateway's signing key (base64) when <see cref="Gateway"/> is given.</summary>
     public string? SigningKey { get; private init; }
 
-    /// <summary>When set, the gateway the fleet started is restarted (SIGTERM, then started again) this long into the run.</summary>
+    /// <summary>When set, the gateway the fleet started is restarted (stopped, then started again) this long into the run.</summary>
     public TimeSpan RestartAt { get; private init; }
+
+    /// <summary>How the restart stops the gateway: TERM (it drains and exits) or KILL (a crash).</summary>
+    public string RestartSignal { get; private init; } = "TERM";
 
     public string? DataDirectory { get; private init; }
 
@@ -50,7 +53,7 @@ internal sealed class FleetOptions
     {
         var values = ScenarioArguments.Parse(args).Only("run",
             "devices", "duration", "drain", "ramp", "photo-bytes", "delay", "rate", "latency", "bandwidth", "loss", "cut-every",
-            "cut-mode", "cut-fraction", "gateway", "core", "signing-key", "data", "keep-data", "restart-at");
+            "cut-mode", "cut-fraction", "gateway", "core", "signing-key", "data", "keep-data", "restart-at", "restart-signal");
         var cutEvery = values.Duration("cut-every", TimeSpan.Zero);
         return new FleetOptions
         {
@@ -71,6 +74,12 @@ internal sealed class FleetOptions
             },
             CutFraction = values.Double("cut-fraction", 0.25),
             RestartAt = values.Duration("restart-at", TimeSpan.Zero),
+            RestartSignal = values.String("restart-signal")?.ToUpperInvariant() switch
+            {
+                null or "TERM" => "TERM",
+                "KILL" => "KILL",
+                var other => throw new ArgumentException($"--restart-signal is TERM or KILL, not {other}"),
+            },
             Gateway = values.String("gateway") is { } gateway ? new Uri(gateway.Contains("://", StringComparison.Ordinal) ? gateway : "http://" + gateway) : null,
             Core = values.String("core") is { } core ? new Uri(core.Contains("://", StringComparison.Ordinal) ? core : "http://" + core) : null,
             SigningKey = values.String("signing-key"),

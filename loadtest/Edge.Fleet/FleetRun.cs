@@ -80,7 +80,7 @@ internal static class FleetRun
         stopWorking.Token.Register(() => phase = "draining");
 
         var running = devices.Select((device, i) => device.RunAsync(options.Ramp * i / Math.Max(1, options.Devices), stopWorking.Token, stopDelivering.Token)).ToList();
-        var restarting = RestartAsync(gateway, options.RestartAt, links, stopDelivering.Token);
+        var restarting = RestartAsync(gateway, options.RestartAt, options.RestartSignal, links, stopDelivering.Token);
         await Task.WhenAll(running);
         var restart = await restarting;
         var elapsed = clock.Elapsed;
@@ -91,7 +91,8 @@ internal static class FleetRun
         await stopView.CancelAsync();
         await viewing;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-        var gatewayCpu = (gateway?.CpuTime() ?? TimeSpan.Zero) - gatewayCpuBefore;
+        // After a restart the process is a new one: its CPU is counted from its start (a little less than the run).
+        var gatewayCpu = (gateway?.CpuTime() ?? TimeSpan.Zero) - (restart is null ? gatewayCpuBefore : TimeSpan.Zero);
 
         foreach (var device in devices)
         {
@@ -137,7 +138,7 @@ internal static class FleetRun
     }
 
     /// <summary>Restarts the fleet's own gateway once, <paramref name="at"/> into the run (never when zero or external).</summary>
-    private static async Task<GatewayRestart?> RestartAsync(GatewayProcess? gateway, TimeSpan at, LinkCounters links, CancellationToken stop)
+    private static async Task<GatewayRestart?> RestartAsync(GatewayProcess? gateway, TimeSpan at, string signal, LinkCounters links, CancellationToken stop)
     {
         if (gateway is null || at <= TimeSpan.Zero)
         {
@@ -154,10 +155,10 @@ internal static class FleetRun
         }
 
         var began = links.Elapsed;
-        Console.WriteLine($"restarting the gateway at {began.TotalSeconds:0} s...");
-        var (stopping, starting) = await gateway.RestartAsync();
+        Console.WriteLine($"restarting the gateway (SIG{signal}) at {began.TotalSeconds:0} s...");
+        var (stopping, starting) = await gateway.RestartAsync(signal == "KILL");
         Console.WriteLine($"gateway back after {stopping.TotalSeconds:0.0} s stopping and {starting.TotalSeconds:0.0} s starting (pid {gateway.ProcessId})");
-        return new GatewayRestart(began, stopping, starting);
+        return new GatewayRestart(began, signal, stopping, starting);
     }
 
     /// <summary>Cuts the links of the devices that have cuts, each on its own phase, until the run ends.</summary>

@@ -13,12 +13,14 @@ const string Usage = """
       --bandwidth 1mbit [1mbit] (0: unlimited)  --latency 200ms [200ms] one-way  --loss PCT [0] as stalls
       --cut-every 30s [off]  --cut-fraction 0.25 [0.25]  --cut-mode reset|half-open [reset]
       --gateway host:port (else a gateway process is started)  --signing-key BASE64  --core host:port (the audit)
-      --restart-at 150s [off] restart the gateway the fleet started (SIGTERM, start again) this far into the run
+      --restart-at 150s [off] restart the gateway the fleet started this far into the run (stop, start again)
+      --restart-signal TERM|KILL [TERM] how it is stopped: drained, or a crash
       --data DIR  --keep-data true
 
     weaklink-upload options: --gateway URL --sink host:port --signing-key BASE64 --photo-bytes N --case NAME
       --cut-every 10s, with --kernel-cuts PATH/cut.sh --cut-mode both|client (kernel cuts on the gateway's port),
-      or --cut-mode reset|half-open alone (the in-process proxy); --wire-device wl-c --initial-chunk-bytes N --trace true
+      or --cut-mode reset|half-open alone (the in-process proxy); --wire-device wl-c --initial-chunk-bytes N
+      --fixed-chunk-bytes N (every chunk this size, to compare with the SDK's own) --trace true
     """;
 
 try
@@ -26,7 +28,7 @@ try
     return args switch
     {
         ["weaklink-upload", .. var rest] => await WeaklinkUpload.RunAsync(ScenarioArguments.Parse(rest).Only("weaklink-upload",
-            "gateway", "sink", "signing-key", "photo-bytes", "cut-every", "cut-mode", "kernel-cuts", "wire-device", "case", "initial-chunk-bytes", "trace")),
+            "gateway", "sink", "signing-key", "photo-bytes", "cut-every", "cut-mode", "kernel-cuts", "wire-device", "case", "initial-chunk-bytes", "fixed-chunk-bytes", "trace")),
         ["tcp-sink", .. var rest] => await TcpSink.RunAsync(ScenarioArguments.Parse(rest).Only("tcp-sink", "port")),
         ["run", .. var rest] => await FleetRun.RunAsync(FleetOptions.Parse(rest)),
         ["-h" or "--help" or "help", ..] => Help(),

@@ -67,12 +67,18 @@ internal sealed class GatewayProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops the gateway as an operator would (SIGTERM: it drains and exits) and starts it again on the same port and
-    /// data directory. Returns how long it was stopping and how long the new process took until it accepted connections.
+    /// Stops the gateway as an operator would (SIGTERM: it drains and exits), or as a crash would (<paramref name="kill"/>:
+    /// SIGKILL), and starts it again on the same port and data directory. Returns how long it was stopping and how long
+    /// the new process took until it accepted connections.
     /// </summary>
-    public async Task<(TimeSpan Stopping, TimeSpan Starting)> RestartAsync()
+    public async Task<(TimeSpan Stopping, TimeSpan Starting)> RestartAsync(bool kill)
     {
         var clock = Stopwatch.StartNew();
+        if (kill)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
         await StopAsync();
         var stopping = clock.Elapsed;
         _process.Dispose();

@@ -33,6 +33,8 @@ internal static class WeaklinkUpload
         var kernelCuts = arguments.String("kernel-cuts");
         var mode = arguments.String("cut-mode") ?? (kernelCuts is null ? "reset" : "both");
         var initialChunk = arguments.Int("initial-chunk-bytes", new EdgeClientOptions().InitialChunkBytes);
+        // A fixed chunk size instead of the SDK's own (to compare sizes on the same link); 0: the SDK's.
+        var fixedChunk = arguments.Int("fixed-chunk-bytes", 0);
         var trace = arguments.String("trace") == "true";
         var wire = new WireCounter(arguments.String("wire-device") ?? "wl-c");
         var label = arguments.String("case") ?? (cutEvery > TimeSpan.Zero ? $"cut-{mode}" : "no-cuts");
@@ -57,7 +59,7 @@ internal static class WeaklinkUpload
 
             await WarmUpAsync(gateway, key, work);
             var sdkWireBefore = wire.Sent();
-            var run = await SdkUploadAsync(gateway, key, path, cuts, initialChunk, trace, work);
+            var run = await SdkUploadAsync(gateway, key, path, cuts, initialChunk, fixedChunk, trace, work);
             var sdkWire = Difference(wire.Sent(), sdkWireBefore);
             var record = run.Ledger?.Find(Convert.ToHexStringLower(SHA256.HashData(photo)));
             var ratio = run.Elapsed.TotalSeconds / plain.TotalSeconds;
@@ -77,6 +79,7 @@ internal static class WeaklinkUpload
             report.Parameters["photo_bytes"] = photo.Length.ToString(CultureInfo.InvariantCulture);
             report.Parameters["gateway"] = gateway.ToString();
             report.Parameters["initial_chunk_bytes"] = initialChunk.ToString(CultureInfo.InvariantCulture);
+            report.Parameters["chunk_bytes"] = fixedChunk > 0 ? fixedChunk.ToString(CultureInfo.InvariantCulture) : "the SDK's (150 ms of the link)";
             report.Parameters["cuts"] = cuts?.Describe() ?? "none";
             report.Parameters["link"] = Environment.GetEnvironmentVariable("WEAKLINK_DESCRIPTION") ?? "see loadtest/weaklink/run.sh";
             report.Parameters["wire_device"] = wire.Device;
@@ -160,7 +163,8 @@ internal static class WeaklinkUpload
         return Stopwatch.GetElapsedTime(started);
     }
 
-    private static async Task<SdkRun> SdkUploadAsync(Uri gateway, byte[] key, string path, CutPlan? cuts, int initialChunk, bool trace, string work)
+    private static async Task<SdkRun> SdkUploadAsync(Uri gateway, byte[] key, string path, CutPlan? cuts, int initialChunk, int fixedChunk, bool trace,
+        string work)
     {
         // --trace true: the cuts and every acknowledgement, with the time since the upload began.
         var origin = Stopwatch.GetTimestamp();
@@ -194,7 +198,9 @@ internal static class WeaklinkUpload
                 OutboxDirectory = Path.Combine(work, "outbox"),
                 OutboxKey = RandomNumberGenerator.GetBytes(32),
                 MaxUploadAttempts = 1000,
-                InitialChunkBytes = initialChunk,
+                InitialChunkBytes = fixedChunk > 0 ? fixedChunk : initialChunk,
+                MinChunkBytes = fixedChunk > 0 ? fixedChunk : Math.Min(initialChunk, new EdgeClientOptions().MinChunkBytes),
+                MaxChunkBytes = fixedChunk > 0 ? fixedChunk : Math.Max(initialChunk, new EdgeClientOptions().MaxChunkBytes),
             });
 
             using var done = new CancellationTokenSource();

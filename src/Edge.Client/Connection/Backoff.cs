@@ -6,7 +6,7 @@ namespace Edge.Client.Connection;
 /// <summary>
 /// Exponential backoff with full jitter (a random delay between zero and the doubling cap), so a depot's worth of
 /// handhelds regaining signal at once do not retry in step. A server's <c>google.rpc.RetryInfo</c> delay is honoured
-/// as the least wait.
+/// as the least wait, spread over up to twice it.
 /// </summary>
 internal sealed class Backoff(TimeSpan initial, TimeSpan max)
 {
@@ -19,8 +19,9 @@ internal sealed class Backoff(TimeSpan initial, TimeSpan max)
         var jittered = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * cap);
         if (error is RpcException rpc && RetryHint(rpc) is { } hint)
         {
-            // Spread the retries after the hint too, by up to a fifth of it.
-            return hint + TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * hint.TotalMilliseconds * 0.2);
+            // Spread the retries after the hint over one more hint: a gateway that is shutting down tells every device
+            // the same delay, and a restart shorter than it would otherwise see the whole fleet back within a moment.
+            return hint + TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * hint.TotalMilliseconds);
         }
 
         return jittered;
