@@ -11,7 +11,7 @@ internal enum OutboxLane
 /// <param name="EntryId">The outbox's own id of the entry (Redis stream id, or SQLite row id).</param>
 /// <param name="Lane">Scans or proofs.</param>
 /// <param name="ItemId">The scan event id or proof id.</param>
-/// <param name="Payload">The <c>core.v1.ScanEvent</c> for a scan; empty for a proof (its record holds the request).</param>
+/// <param name="Payload">The <c>ScanRecord</c> (JSON) for a scan; empty for a proof (its record holds the proof).</param>
 /// <param name="EnqueuedAt">When intake added the entry.</param>
 internal sealed record OutboxEntry(string EntryId, OutboxLane Lane, string ItemId, byte[] Payload, DateTimeOffset EnqueuedAt);
 

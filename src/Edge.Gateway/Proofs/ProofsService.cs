@@ -62,24 +62,7 @@ internal sealed class ProofsService(
 
         var digests = request.PhotoSha256.Distinct(StringComparer.Ordinal).ToList();
         var now = timeProvider.GetUtcNow();
-        var core = new global::Core.V1.DeliverProofRequest
-        {
-            ProofId = request.ProofId,
-            DeviceId = device.DeviceId,
-            DriverId = device.DriverId,
-            RouteId = request.RouteId,
-            StopId = request.StopId,
-            PackageIds = { request.PackageIds },
-            DeliveredAt = request.DeliveredAt,
-            Location = IntakeChecks.ToCore(request.Location),
-            PlaceLeft = (global::Core.V1.PlaceLeft)(int)request.PlaceLeft,
-            PhotoWithheld = ruling.PhotoWithheld,
-            PhotoWithheldReason = ruling.PhotoWithheld ? ruling.PhotoWithheldReason : string.Empty,
-            OffSite = ruling.OffSite,
-            Note = request.Note,
-            GatewayReceivedAt = Timestamp.FromDateTimeOffset(now),
-        };
-
+        var photos = new List<ForwardedPhoto>(digests.Count);
         var perceptualHashes = new List<string>(digests.Count);
         if (!ruling.PhotoWithheld)
         {
@@ -101,31 +84,21 @@ internal sealed class ProofsService(
                     Refuse(request, device, $"blob {digest} is not a validated photo");
                 }
 
-                core.Photos.Add(new global::Core.V1.ProofPhoto
-                {
-                    StoredSha256 = blob.StoredSha256,
-                    ThumbnailSha256 = blob.Photo.ThumbnailSha256,
-                    DeviceSha256 = blob.DeviceSha256,
-                    ContentType = blob.ContentType,
-                });
+                photos.Add(new ForwardedPhoto(blob.StoredSha256, blob.Photo.ThumbnailSha256, blob.DeviceSha256, blob.ContentType));
                 perceptualHashes.Add(blob.Photo.PerceptualHash);
             }
         }
 
-        // Before the proof is stored: the finding is part of the stored request and of the receipt.
-        var reuse = await photoReuse.CheckAsync(core, perceptualHashes, cancellationToken);
+        var withheldReason = ruling.PhotoWithheld ? ruling.PhotoWithheldReason : string.Empty;
+        var proof = new ProofContent(request.ProofId, device.DeviceId, device.DriverId, request.RouteId, request.StopId, [.. request.PackageIds],
+            request.DeliveredAt.ToDateTimeOffset(), ScanWire.FromDevice(request.Location), (ParcelPlace)(int)request.PlaceLeft, photos,
+            ruling.PhotoWithheld, withheldReason, ruling.OffSite, request.Note, now);
 
-        var receipt = new ProofReceipt
-        {
-            ProofId = request.ProofId,
-            Status = ProofStatus.Received,
-            UpdatedAt = Timestamp.FromDateTimeOffset(now),
-            PhotoWithheld = ruling.PhotoWithheld,
-            PhotoWithheldReason = core.PhotoWithheldReason,
-            OffSite = ruling.OffSite,
-        };
-        reuse.ApplyTo(receipt);
-        var record = new ProofRecord(device.DeviceId, receipt, core, ruling.PhotoWithheld ? [] : digests);
+        // Before the proof is stored: the finding is part of the stored proof and of the receipt.
+        var reuse = await photoReuse.CheckAsync(proof, perceptualHashes, cancellationToken);
+        var receipt = reuse.ApplyTo(new ReceiptRecord(request.ProofId, ProofState.Received, string.Empty, now,
+            ruling.PhotoWithheld, withheldReason, ruling.OffSite));
+        var record = new ProofRecord(device.DeviceId, receipt, reuse.ApplyTo(proof), ruling.PhotoWithheld ? [] : digests);
         var added = await proofs.AddAsync(record, cancellationToken);
         switch (added.Outcome)
         {
@@ -148,13 +121,13 @@ internal sealed class ProofsService(
 
         signal.Notify(OutboxLane.Proofs);
         metrics.ProofReceived();
-        ProofsLog.Received(logger, request.ProofId, ClientText.Bound(device.DeviceId), core.Photos.Count, ruling.PhotoWithheld, ruling.OffSite);
+        ProofsLog.Received(logger, request.ProofId, ClientText.Bound(device.DeviceId), photos.Count, ruling.PhotoWithheld, ruling.OffSite);
         if (ruling.PhotoWithheld)
         {
             await DeleteWithheldPhotosAsync(request.ProofId, device.DeviceId, digests, cancellationToken);
         }
 
-        return receipt;
+        return ProofWire.ToWire(receipt);
     }
 
     public override async Task<ProofReceipt> GetProofStatus(GetProofStatusRequest request, ServerCallContext context)
@@ -171,7 +144,7 @@ internal sealed class ProofsService(
             EdgeErrors.NotFound($"no proof {ClientText.Bound(request.ProofId)} of this device");
         }
 
-        return record.Receipt;
+        return ProofWire.ToWire(record.Receipt);
     }
 
     public override async Task WatchReceipts(WatchReceiptsRequest request, IServerStreamWriter<ProofReceipt> responseStream, ServerCallContext context)
@@ -188,7 +161,7 @@ internal sealed class ProofsService(
             }
         }
 
-        var changes = System.Threading.Channels.Channel.CreateUnbounded<ProofReceipt>(new() { SingleReader = true });
+        var changes = System.Threading.Channels.Channel.CreateUnbounded<ReceiptRecord>(new() { SingleReader = true });
 
         // Subscribe before the replay, so a change made in between is sent (perhaps twice) rather than lost.
         await using var subscription = await receipts.SubscribeAsync(device.DeviceId, r => changes.Writer.TryWrite(r), cancellationToken);
@@ -199,7 +172,7 @@ internal sealed class ProofsService(
         {
             foreach (var receipt in await proofs.ListChangedSinceAsync(device.DeviceId, from, cancellationToken))
             {
-                await responseStream.WriteAsync(receipt, cancellationToken);
+                await responseStream.WriteAsync(ProofWire.ToWire(receipt), cancellationToken);
             }
         }
 
@@ -207,7 +180,7 @@ internal sealed class ProofsService(
         {
             await foreach (var receipt in changes.Reader.ReadAllAsync(cancellationToken))
             {
-                await responseStream.WriteAsync(receipt, cancellationToken);
+                await responseStream.WriteAsync(ProofWire.ToWire(receipt), cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -238,7 +211,7 @@ internal sealed class ProofsService(
     {
         if (record.DeviceId == device.DeviceId)
         {
-            return record.Receipt;
+            return ProofWire.ToWire(record.Receipt);
         }
 
         ProofsLog.ProofIdTaken(logger, record.Receipt.ProofId, ClientText.Bound(device.DeviceId), ClientText.Bound(record.DeviceId));

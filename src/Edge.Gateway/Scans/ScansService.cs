@@ -72,7 +72,7 @@ internal sealed class ScansService(
     private async Task<ScanResult[]> RecordAsync(IReadOnlyList<ScanEvent> events, DeviceIdentity device, CancellationToken cancellationToken)
     {
         var results = new ScanResult[events.Count];
-        var valid = new List<(int Index, global::Core.V1.ScanEvent Event)>(events.Count);
+        var valid = new List<(int Index, ScanRecord Event)>(events.Count);
         var latest = timeProvider.GetUtcNow() + _options.MaxClockSkew;
         var rejected = 0;
         for (var i = 0; i < events.Count; i++)
@@ -80,7 +80,7 @@ internal sealed class ScansService(
             var reason = Check(events[i], device, latest);
             if (reason is null)
             {
-                valid.Add((i, ToCore(events[i], device)));
+                valid.Add((i, ScanWire.FromDevice(events[i], device.DeviceId, device.DriverId)));
             }
             else
             {
@@ -179,21 +179,6 @@ internal sealed class ScansService(
 
         return IntakeChecks.CheckLocation(scan.Location) is { } location ? "location: " + location : null;
     }
-
-    private static global::Core.V1.ScanEvent ToCore(ScanEvent scan, DeviceIdentity device) => new()
-    {
-        EventId = scan.EventId,
-        DeviceId = device.DeviceId,
-        DriverId = device.DriverId,
-        RouteId = scan.RouteId,
-        StopId = scan.StopId,
-        PackageId = scan.PackageId,
-        Barcode = scan.Barcode,
-        Type = (global::Core.V1.ScanType)(int)scan.Type,
-        ScannedAt = scan.ScannedAt,
-        Location = IntakeChecks.ToCore(scan.Location),
-        ExceptionCode = scan.ExceptionCode,
-    };
 
     private static ScanResult Rejected(string eventId, string reason)
         => new() { EventId = eventId, Outcome = ScanResult.Types.Outcome.Rejected, Reason = reason };

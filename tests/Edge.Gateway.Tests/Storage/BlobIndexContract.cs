@@ -6,8 +6,6 @@ using Edge.Gateway.Storage;
 using Edge.Gateway.Storage.Redis;
 using Edge.Gateway.Storage.Sqlite;
 using Edge.Gateway.Tests.Infrastructure;
-using Edge.V1;
-using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -36,13 +34,12 @@ public abstract class BlobIndexContract : IDisposable
 
     private async Task AddProofAsync(string proofId, string device, string sha, DateTimeOffset at)
     {
-        var receipt = new ProofReceipt { ProofId = proofId, Status = ProofStatus.Received, UpdatedAt = Timestamp.FromDateTimeOffset(at) };
-        var added = await Proofs.AddAsync(new ProofRecord(device, receipt, new global::Core.V1.DeliverProofRequest { ProofId = proofId }, [sha]), default);
+        var added = await Proofs.AddAsync(StoreSeeds.Proof(proofId, device, at, sha), default);
         Assert.Equal(ProofAddOutcome.Added, added.Outcome);
     }
 
     private Task<bool> FinishProofAsync(string proofId, DateTimeOffset at)
-        => Proofs.SetReceiptAsync(proofId, new ProofReceipt { ProofId = proofId, Status = ProofStatus.Committed, UpdatedAt = Timestamp.FromDateTimeOffset(at) }, default);
+        => Proofs.SetReceiptAsync(proofId, StoreSeeds.Receipt(proofId, ProofState.Committed, at), default);
 
     [Fact]
     public async Task Holds_ArePerDevice()
@@ -60,9 +57,8 @@ public abstract class BlobIndexContract : IDisposable
     public async Task Proof_MayNameOnlyItsDevicesPhotos()
     {
         await CompleteAsync("d1", Digest('a'), Digest('1'), Digest('2'));
-        var receipt = new ProofReceipt { ProofId = "p-other", Status = ProofStatus.Received, UpdatedAt = Timestamp.FromDateTimeOffset(T0) };
 
-        var added = await Proofs.AddAsync(new ProofRecord("d2", receipt, new global::Core.V1.DeliverProofRequest { ProofId = "p-other" }, [Digest('a')]), default);
+        var added = await Proofs.AddAsync(StoreSeeds.Proof("p-other", "d2", T0, Digest('a')), default);
 
         Assert.Equal(ProofAddOutcome.PhotoMissing, added.Outcome);
         Assert.Null(await Proofs.GetAsync("p-other", default));
