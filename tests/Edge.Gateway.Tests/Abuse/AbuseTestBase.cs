@@ -30,8 +30,7 @@ public abstract class AbuseTestBase : IAsyncLifetime
 
     protected async Task<GatewayHost> StartAsync(Dictionary<string, string?>? settings = null, CapturedLogs? logs = null, string? redisPrefix = null)
     {
-        var all = TestIntake.FastForwarding(settings);
-        var host = await GatewayHost.StartAsync(redis: Redis, settings: all, services: s =>
+        var host = await GatewayHost.StartAsync(redis: Redis, settings: settings, services: s =>
         {
             if (logs is not null)
             {
@@ -61,6 +60,21 @@ public abstract class AbuseTestBase : IAsyncLifetime
         Assert.All(scans.Results, r => Assert.Equal(ScanResult.Types.Outcome.Accepted, r.Outcome));
         var receipt = await new V1.Proofs.ProofsClient(channel).SubmitProofAsync(TestIntake.Proof(device + "-proof", photos));
         Assert.Equal(ProofStatus.Received, receipt.Status);
+    }
+
+    /// <summary>
+    /// Starts an upload, sends its first chunk, waits until the gateway acknowledges it and drops the stream: an upload
+    /// left unfinished. Throws the refusal when the start is refused.
+    /// </summary>
+    protected static async Task LeaveUnfinishedAsync(V1.Uploads.UploadsClient client, string uploadId, byte[] data)
+    {
+        using var call = client.Upload();
+        await call.RequestStream.WriteAsync(TestUploader.Start(uploadId, data));
+        Assert.True(await call.ResponseStream.MoveNext());
+        await call.RequestStream.WriteAsync(TestUploader.Chunk(data, 0, 64 * 1024));
+        while (await call.ResponseStream.MoveNext() && call.ResponseStream.Current.Ack is null)
+        {
+        }
     }
 
     /// <summary>RESOURCE_EXHAUSTED with a positive google.rpc.RetryInfo delay.</summary>
