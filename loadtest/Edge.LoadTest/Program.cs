@@ -1,3 +1,4 @@
+using Edge.LoadTest.Abuse;
 using Edge.LoadTest.Forwarding;
 using Edge.LoadTest.Ghz;
 using Edge.LoadTest.Manifests;
@@ -29,6 +30,10 @@ internal static class LoadTestProgram
           outage   the core down for --outage-seconds N (600) while --rate N (2000) scans/s arrive; backlog
                    build-up rate vs drain rate once the core is back
           (scans, proofs and outage also take --redis HOST:PORT and --data DIR; the gateway hosts the core simulator)
+          abuse    a victim fleet (--victims N (4) devices: a 4000x3000 photo through the real pipeline, then 10 scans, every
+                   250 ms) for --seconds N (30) without attackers, with them, and without again; the attack: idle TCP
+                   connections at --max-connections N (500), one device sending scans at 10x its rate, one opening empty
+                   uploads in a loop; p50/p99 per period, refusals, gateway peak RSS; --redis HOST:PORT --data DIR
           reuse-threshold  photo reuse: generated porch scenes and transformed copies (re-encoded, resized, cropped,
                    brightened, rotated) hashed by the real photo pipeline; share of copies found and false matches
                    between different scenes per Hamming distance; --scenes N (150) --width N (1600) --concurrency N (2)
@@ -55,6 +60,7 @@ internal static class LoadTestProgram
         ["scans"] = ForwardingOptions,
         ["proofs"] = ForwardingOptions,
         ["outage"] = ForwardingOptions,
+        [AbuseScenario.Name] = ["data", "max-connections", "redis", "seconds", "victims"],
         [ManifestScenario.Name] = ["concurrency", "connections", "encoding", "only", "redis", "rounds", "seconds", "warmup"],
         [ReuseThresholdScenario.Name] = ["concurrency", "scenes", "width"],
         [ReuseIndexScenario.Name] = ["bands", "data", "lookups", "max-distance", "prints", "redis"],
@@ -108,6 +114,9 @@ internal static class LoadTestProgram
                     break;
                 case ManifestScenario.Name:
                     report = await ManifestScenario.RunAsync(options);
+                    break;
+                case AbuseScenario.Name:
+                    report = await AbuseScenario.RunAsync(options);
                     break;
                 case ReuseThresholdScenario.Name:
                     report = await ReuseThresholdScenario.RunAsync(options);

@@ -94,6 +94,26 @@ internal static class UploadGatewayRole
             ["Edge:Core:EmbeddedPort"] = arguments.String("core-port"),
             ["Edge:Forwarding:MaxRetryDelay"] = arguments.String("max-retry-delay"),
         });
+        if (arguments.String("max-connections") is { } maxConnections)
+        {
+            builder.Configuration["Edge:Connections:MaxConnections"] = maxConnections;
+        }
+
+        // Throughput runners make a few simulated devices send what a depot's fleet sends: the per-device rates are
+        // lifted unless the runner measures the budgets themselves (--device-limits default).
+        if (arguments.String("device-limits") != "default")
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Edge:Limits:UploadStartsPerSecond"] = "1000000",
+                ["Edge:Limits:UploadStartBurst"] = "1000000",
+                ["Edge:Limits:ScanEventsPerSecond"] = "1000000",
+                ["Edge:Limits:ScanEventBurst"] = "10000000",
+                ["Edge:Limits:ProofsPerSecond"] = "1000000",
+                ["Edge:Limits:ProofBurst"] = "1000000",
+            });
+        }
+
         if (arguments.String("pipeline") != "photos")
         {
             builder.Services.AddSingleton<IPhotoPipeline, PassthroughPhotoPipeline>();

@@ -65,6 +65,7 @@ internal sealed partial class EdgeMetrics
         CreateManifestInstruments(meter);
         CreatePhotoInstruments(meter);
         CreatePhotoReuseInstruments(meter);
+        CreateLimitInstruments(meter);
     }
 
     public void UploadStarted(bool resumed, bool tookOver)

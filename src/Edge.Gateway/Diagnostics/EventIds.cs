@@ -79,4 +79,8 @@ internal static class EventIds
     // Hosting (every call): 800-899
     public const int CallUnexpectedError = 800;
     public const int CallStatusMessageBounded = 801;
+
+    // Limits (per-device budgets, connections): 900-999
+    public const int LimitRefused = 900;
+    public const int ConnectionLimitLowered = 901;
 }

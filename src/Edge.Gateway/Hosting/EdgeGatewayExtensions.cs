@@ -3,6 +3,7 @@ using Edge.Gateway.Core;
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Forwarding;
 using Edge.Gateway.Imaging;
+using Edge.Gateway.Limits;
 using Edge.Gateway.Proofs;
 using Edge.Gateway.Proofs.Reuse;
 using Edge.Gateway.Scans;
@@ -33,6 +34,7 @@ public static class EdgeGatewayExtensions
         var edge = builder.Configuration.GetSection(EdgeOptions.SectionName).Get<EdgeOptions>() ?? new EdgeOptions();
 
         services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.SectionName).ValidateOnStart();
+        services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EdgeMetrics>();
@@ -58,6 +60,7 @@ public static class EdgeGatewayExtensions
 
         services.AddEdgeCore(builder.Configuration);
         services.AddEdgeState(edge);
+        services.AddEdgeDeviceLimits(edge);
         services.TryAddSingleton<StagingArea>();
         services.TryAddSingleton<LocalWriters>();
         services.AddEdgeBlobs();
@@ -117,11 +120,26 @@ public static class EdgeGatewayExtensions
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        var connections = builder.Configuration.GetSection(ConnectionOptions.SectionName).Get<ConnectionOptions>() ?? new ConnectionOptions();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // No client can use up the descriptors: a connection limit under nofile, and a connection that sends nothing
+            // (no HTTP/2 preface, no TLS hello) is closed after a few seconds, as is a TLS handshake that does not finish.
+            var descriptors = ConnectionLimits.ReadDescriptorLimit();
+            var limit = ConnectionLimits.Apply(kestrel, connections, descriptors);
+            if (limit < connections.MaxConnections)
+            {
+                LimitsLog.ConnectionLimitLowered(kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConnectionLimits)),
+                    connections.MaxConnections, limit, descriptors ?? 0);
+            }
+
             // Cleartext endpoints speak HTTP/2 only (gRPC with prior knowledge); TLS endpoints negotiate by ALPN.
-            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2);
-            kestrel.ConfigureHttpsDefaults(_ => { });
+            kestrel.ConfigureEndpointDefaults(endpoint =>
+            {
+                endpoint.Protocols = HttpProtocols.Http2;
+                var metrics = endpoint.ApplicationServices.GetService<EdgeMetrics>();
+                endpoint.Use(next => ConnectionLimits.RequireFirstBytes(next, connections.PrefaceTimeout, _ => metrics?.PrefaceTimedOut()));
+            });
 
             // Mobile links go half-open: ping idle connections and drop the ones that stop answering. Client
             // keepalive pings are always answered (Kestrel has no ping strike policy).

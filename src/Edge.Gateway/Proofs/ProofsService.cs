@@ -1,6 +1,8 @@
+using System.Threading.Channels;
 using Edge.Gateway.Blobs;
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Forwarding;
+using Edge.Gateway.Limits;
 using Edge.Gateway.Proofs.Reuse;
 using Edge.Gateway.Scans;
 using Edge.Gateway.Security;
@@ -26,6 +28,7 @@ internal sealed class ProofsService(
     IReceiptFeed receipts,
     PhotoReuseCheck photoReuse,
     OutboxSignal signal,
+    DeviceLimits limits,
     EdgeMetrics metrics,
     TimeProvider timeProvider,
     IOptions<IntakeOptions> options,
@@ -45,6 +48,8 @@ internal sealed class ProofsService(
         {
             EdgeErrors.InvalidArgument("proof_id", "1-128 characters of [A-Za-z0-9._:-]");
         }
+
+        await limits.TakeAsync(DeviceRate.Proofs, device.DeviceId, 1, cancellationToken);
 
         // The same proof id again: the first answer, whatever this request carries.
         if (await proofs.GetAsync(request.ProofId, cancellationToken) is { } first)
@@ -161,10 +166,18 @@ internal sealed class ProofsService(
             }
         }
 
-        var changes = System.Threading.Channels.Channel.CreateUnbounded<ReceiptRecord>(new() { SingleReader = true });
+        using var slot = limits.OpenStream("receipt_watches", device.DeviceId, string.Empty, limits.Options.MaxReceiptWatchesPerDevice);
+        var changes = Channel.CreateBounded<ReceiptRecord>(new BoundedChannelOptions(limits.Options.WatcherQueueLength) { SingleReader = true });
 
-        // Subscribe before the replay, so a change made in between is sent (perhaps twice) rather than lost.
-        await using var subscription = await receipts.SubscribeAsync(device.DeviceId, r => changes.Writer.TryWrite(r), cancellationToken);
+        // Subscribe before the replay, so a change made in between is sent (perhaps twice) rather than lost. A watcher that
+        // falls a whole queue behind is ended: it watches again with `since` and loses nothing.
+        await using var subscription = await receipts.SubscribeAsync(device.DeviceId, r =>
+        {
+            if (!changes.Writer.TryWrite(r))
+            {
+                changes.Writer.TryComplete(new ChannelClosedException("behind"));
+            }
+        }, cancellationToken);
 
         // Headers tell the device the watch is live: every change from here on reaches it.
         await context.WriteResponseHeadersAsync([]);
@@ -186,6 +199,11 @@ internal sealed class ProofsService(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The device went away.
+        }
+        catch (ChannelClosedException)
+        {
+            limits.Refuse(device.DeviceId, "receipt_watch_behind",
+                $"This watch fell {limits.Options.WatcherQueueLength} receipts behind; watch again with since set to the last receipt's time.", TimeSpan.FromSeconds(1));
         }
     }
 

@@ -108,7 +108,7 @@ internal sealed class PhotoIngest(
         var handedOver = timeProvider.GetTimestamp();
         try
         {
-            var processed = await photos.ProcessAsync(new PhotoSource(assembled, session.SizeBytes, session.Sha256, session.ContentType, work), cancellationToken);
+            var processed = await photos.ProcessAsync(new PhotoSource(assembled, session.SizeBytes, session.Sha256, session.ContentType, work, session.DeviceId), cancellationToken);
             if (processed.Report is { } photo)
             {
                 metrics.PhotoProcessed(photo, timeProvider.GetElapsedTime(handedOver));

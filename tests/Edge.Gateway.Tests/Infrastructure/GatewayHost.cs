@@ -38,7 +38,8 @@ public sealed class GatewayHost : IAsyncDisposable
         string? dataDirectory = null,
         string? redis = null,
         IDictionary<string, string?>? settings = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        string? redisKeyPrefix = null)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("edge-gw-").FullName;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Development });
@@ -51,7 +52,7 @@ public sealed class GatewayHost : IAsyncDisposable
         if (redis is not null)
         {
             config["Edge:Redis"] = redis;
-            config["Edge:RedisKeyPrefix"] = $"t{Guid.NewGuid():N}:";
+            config["Edge:RedisKeyPrefix"] = redisKeyPrefix ?? $"t{Guid.NewGuid():N}:";
         }
 
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

@@ -23,6 +23,15 @@ internal sealed class RedisKeys(IOptions<EdgeOptions> options)
     /// <summary>Sorted set of a device's upload ids by writer lease expiry (ms).</summary>
     public RedisKey DeviceWriters(string deviceId) => _prefix + "device:" + deviceId + ":writers";
 
+    /// <summary>Hash of a device's unfinished upload ids with their declared sizes (its staging budget).</summary>
+    public RedisKey DeviceUnfinished(string deviceId) => _prefix + "device:" + deviceId + ":unfinished";
+
+    /// <summary>Sorted set of upload ids that have received no byte yet, by creation (ms), for the sweeper.</summary>
+    public RedisKey UploadsEmpty => _prefix + "uploads:empty";
+
+    /// <summary>Hash with a device's token bucket for one rate (tokens, at).</summary>
+    public RedisKey DeviceRate(string deviceId, string rate) => _prefix + "device:" + deviceId + ":rate:" + rate;
+
     /// <summary>Counter of the declared bytes of unfinished uploads.</summary>
     public RedisKey StagingReserved => _prefix + "staging:reserved";
 
