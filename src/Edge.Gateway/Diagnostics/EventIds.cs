@@ -79,4 +79,7 @@ internal static class EventIds
     // Hosting (every call): 800-899
     public const int CallUnexpectedError = 800;
     public const int CallStatusMessageBounded = 801;
+
+    // Security (tokens, transport): 1000-1099
+    public const int SecurityRevocationRefreshFailed = 1000;
 }
