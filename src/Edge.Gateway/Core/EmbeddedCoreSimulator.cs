@@ -12,7 +12,8 @@ namespace Edge.Gateway.Core;
 /// so that the zero-setup gateway is a whole system and forwards through the real gRPC path. Its state lives in
 /// <c>&lt;data&gt;/core</c>.
 /// </summary>
-internal sealed class EmbeddedCoreSimulator(IOptions<CoreOptions> options, IOptions<EdgeOptions> edge, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+internal sealed class EmbeddedCoreSimulator(IOptions<CoreOptions> options, IOptions<EdgeOptions> edge, CoreCredentials credentials, ILoggerFactory loggerFactory)
+    : IHostedService, IAsyncDisposable
 {
     private readonly TaskCompletionSource<Uri> _address = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WebApplication? _app;
@@ -31,6 +32,8 @@ internal sealed class EmbeddedCoreSimulator(IOptions<CoreOptions> options, IOpti
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["CoreSim:DataDirectory"] = Path.Combine(Path.GetFullPath(edge.Value.DataDirectory), "core"),
+            // Checked on every call, as a real core would: a local process cannot call it without the token.
+            ["CoreSim:AccessToken"] = credentials.AccessToken,
         });
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, options.Value.EmbeddedPort,
             listen => listen.Protocols = HttpProtocols.Http2));
