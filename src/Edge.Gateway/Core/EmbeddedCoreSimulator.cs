@@ -1,5 +1,6 @@
 using Edge.CoreSim;
 using Edge.Gateway.Hosting;
+using Edge.Gateway.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -23,6 +24,8 @@ internal sealed class EmbeddedCoreSimulator(IOptions<CoreOptions> options, IOpti
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var directory = Path.Combine(Path.GetFullPath(edge.Value.DataDirectory), "core");
+        PrivateFiles.CreateDirectory(directory);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Services.AddSingleton(loggerFactory);
 
@@ -31,7 +34,7 @@ internal sealed class EmbeddedCoreSimulator(IOptions<CoreOptions> options, IOpti
         builder.Services.AddSingleton<IHostLifetime, InnerHostLifetime>();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["CoreSim:DataDirectory"] = Path.Combine(Path.GetFullPath(edge.Value.DataDirectory), "core"),
+            ["CoreSim:DataDirectory"] = directory,
             // Checked on every call, as a real core would: a local process cannot call it without the token.
             ["CoreSim:AccessToken"] = credentials.AccessToken,
         });
