@@ -56,8 +56,10 @@ internal static class EdgeAuthorization
     {
         var services = context.HttpContext.RequestServices;
         var refusal = context.SecurityToken is JsonWebToken token
+            // The wall clock, as the token library checks exp and nbf with: a clock a test holds still or moves must
+            // not make a fresh token look issued in the future.
             ? DeviceTokenChecks.Refusal(token, services.GetRequiredService<IOptions<DeviceTokenOptions>>().Value,
-                services.GetRequiredService<TimeProvider>().GetUtcNow(), services.GetRequiredService<RevocationList>())
+                DateTimeOffset.UtcNow, services.GetRequiredService<RevocationList>())
             : "The token is not a JWT.";
         if (refusal is not null)
         {
