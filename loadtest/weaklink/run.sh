@@ -76,7 +76,7 @@ trap cleanup EXIT
 "$WEAKLINK/weaklink.sh" down >/dev/null 2>&1 || true
 "$WEAKLINK/weaklink.sh" up
 
-ip netns exec wl-srv dotnet "$GATEWAY_DLL" --urls "http://0.0.0.0:$PORT" --Edge:DataDirectory "$WORK/gateway" \
+ip netns exec wl-srv dotnet "$GATEWAY_DLL" --urls "http://0.0.0.0:$PORT" --Edge:Transport:AllowCleartext true --Edge:DataDirectory "$WORK/gateway" \
   --Edge:Auth:SigningKey "$KEY" --Logging:LogLevel:Default Warning \
   ${TRACE:+--Logging:LogLevel:Edge.Gateway.Uploads Debug --Logging:Console:TimestampFormat "HH:mm:ss.fff "} >"$WORK/gateway.log" 2>&1 &
 PIDS+=($!)

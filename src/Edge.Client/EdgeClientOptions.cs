@@ -3,8 +3,17 @@ namespace Edge.Client;
 /// <summary>Settings of an <see cref="EdgeClient"/>. The defaults suit a handheld on a cellular link.</summary>
 public sealed class EdgeClientOptions
 {
-    /// <summary>The gateway's address, e.g. <c>https://edge.example.net</c>. Required.</summary>
+    /// <summary>
+    /// The gateway's address, e.g. <c>https://edge.example.net</c>. Required. An <c>http://</c> address is refused
+    /// unless <see cref="AllowTokenOverCleartext"/> is set: the device token would travel readable.
+    /// </summary>
     public Uri? GatewayAddress { get; set; }
+
+    /// <summary>
+    /// Lets the client send the device token to an <c>http://</c> (cleartext) gateway address, where anyone on the path
+    /// can read and replay it: for a gateway on the same host, a local development run or a test. Default: false.
+    /// </summary>
+    public bool AllowTokenOverCleartext { get; set; }
 
     /// <summary>
     /// Returns the device token (a JWT, without the <c>Bearer</c> prefix) for each call. Called once per call, so it
@@ -114,6 +123,13 @@ public sealed class EdgeClientOptions
         if (GatewayAddress is null)
         {
             throw new ArgumentException("GatewayAddress is required.", nameof(GatewayAddress));
+        }
+
+        if (GatewayAddress.Scheme != Uri.UriSchemeHttps && !(GatewayAddress.Scheme == Uri.UriSchemeHttp && AllowTokenOverCleartext))
+        {
+            throw new ArgumentException(GatewayAddress.Scheme == Uri.UriSchemeHttp
+                ? $"GatewayAddress {GatewayAddress} is http://: the device token would travel in cleartext. Use https://, or set AllowTokenOverCleartext for a gateway on this host or a test."
+                : $"GatewayAddress {GatewayAddress} must be https:// (or http:// with AllowTokenOverCleartext).", nameof(GatewayAddress));
         }
 
         if (TokenProvider is null)

@@ -137,6 +137,7 @@ internal static class WeaklinkUpload
         await using var client = new EdgeClient(new EdgeClientOptions
         {
             GatewayAddress = gateway,
+            AllowTokenOverCleartext = true,
             TokenProvider = _ => ValueTask.FromResult(token),
             OutboxDirectory = Path.Combine(work, "warm-up-outbox"),
             OutboxKey = RandomNumberGenerator.GetBytes(32),
@@ -194,6 +195,7 @@ internal static class WeaklinkUpload
             await using var client = new EdgeClient(new EdgeClientOptions
             {
                 GatewayAddress = address,
+                AllowTokenOverCleartext = true,
                 TokenProvider = _ => ValueTask.FromResult(token),
                 OutboxDirectory = Path.Combine(work, "outbox"),
                 OutboxKey = RandomNumberGenerator.GetBytes(32),

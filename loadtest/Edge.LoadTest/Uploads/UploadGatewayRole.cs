@@ -87,6 +87,7 @@ internal static class UploadGatewayRole
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["urls"] = $"http://127.0.0.1:{arguments.String("port")}",
+            ["Edge:Transport:AllowCleartext"] = "true",
             ["Edge:DataDirectory"] = arguments.String("data"),
             ["Edge:Redis"] = arguments.String("redis"),
             ["Edge:Auth:SigningKey"] = arguments.String("signing-key"),

@@ -7,7 +7,7 @@ namespace Edge.Gateway.Core;
 /// The one gRPC channel to the core (configured address, or the in-process simulator). Create the <c>core.v1</c>
 /// clients from <see cref="GetChannelAsync"/>; the channel multiplexes all calls over HTTP/2.
 /// </summary>
-internal sealed class CoreConnection(IOptions<CoreOptions> options, IServiceProvider services) : IDisposable
+internal sealed class CoreConnection(IOptions<CoreOptions> options, CoreCredentials credentials, IServiceProvider services) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private GrpcChannel? _channel;
@@ -32,13 +32,13 @@ internal sealed class CoreConnection(IOptions<CoreOptions> options, IServiceProv
                     : new Uri(options.Value.Address!);
                 _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
                 {
-                    HttpHandler = new SocketsHttpHandler
+                    HttpHandler = credentials.Authenticate(new SocketsHttpHandler
                     {
                         EnableMultipleHttp2Connections = true,
                         KeepAlivePingDelay = TimeSpan.FromSeconds(30),
                         KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
                         PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                    },
+                    }),
                     MaxReceiveMessageSize = 16 * 1024 * 1024,
                 });
             }

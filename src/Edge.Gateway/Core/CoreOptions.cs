@@ -13,6 +13,14 @@ public sealed class CoreOptions
     /// </summary>
     public string? Address { get; set; }
 
+    /// <summary>
+    /// Bearer token the gateway sends on every call to the core (<c>authorization</c>), which the core checks
+    /// (the simulator: <c>CoreSim:AccessToken</c>). Required with <see cref="Address"/>; use an <c>https://</c> address
+    /// beyond a private network. With the in-process simulator a random one is made per process when empty.
+    /// Default: empty.
+    /// </summary>
+    public string? AccessToken { get; set; }
+
     /// <summary>Loopback port of the in-process core simulator; 0 lets the OS choose. Default: 0.</summary>
     public int EmbeddedPort { get; set; }
 

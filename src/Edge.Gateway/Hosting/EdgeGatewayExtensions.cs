@@ -23,14 +23,15 @@ namespace Edge.Gateway.Hosting;
 /// <summary>Registration of the gateway's parts.</summary>
 public static class EdgeGatewayExtensions
 {
-    /// <summary>Default listening address when none is configured (cleartext HTTP/2).</summary>
-    public const string DefaultUrl = "http://0.0.0.0:5080";
-
     /// <summary>Adds the gateway: host settings, state (embedded or Redis), security, uploads and telemetry.</summary>
     public static WebApplicationBuilder AddEdgeGateway(this WebApplicationBuilder builder)
     {
-        ConfigureKestrel(builder);
+        var defaultUrl = ConfigureKestrel(builder);
         var services = builder.Services;
+
+        // First of the hosted services: nothing starts (and nothing listens) with a transport that exposes tokens.
+        services.AddOptions<TransportOptions>().BindConfiguration(TransportOptions.SectionName);
+        services.AddHostedService(_ => new TransportCheck(TransportSecurity.Refusal(builder.Configuration, builder.Environment, defaultUrl)));
         var edge = builder.Configuration.GetSection(EdgeOptions.SectionName).Get<EdgeOptions>() ?? new EdgeOptions();
 
         services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.SectionName).ValidateOnStart();
@@ -112,12 +113,15 @@ public static class EdgeGatewayExtensions
     internal static IServiceCollection AddEdgeState(this IServiceCollection services, EdgeOptions edge)
         => edge.UsesRedis ? services.AddRedisState() : services.AddSqliteState();
 
-    private static void ConfigureKestrel(WebApplicationBuilder builder)
+    /// <summary>Kestrel's limits, and the default address (returned) when none is configured.</summary>
+    private static string? ConfigureKestrel(WebApplicationBuilder builder)
     {
+        string? defaultUrl = null;
         var configured = builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? builder.Configuration["http_ports"];
         if (string.IsNullOrEmpty(configured) && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
         {
-            builder.WebHost.UseUrls(DefaultUrl);
+            defaultUrl = TransportSecurity.DefaultUrl(builder.Environment);
+            builder.WebHost.UseUrls(defaultUrl);
         }
 
         var connections = builder.Configuration.GetSection(ConnectionOptions.SectionName).Get<ConnectionOptions>() ?? new ConnectionOptions();
@@ -151,5 +155,15 @@ public static class EdgeGatewayExtensions
             kestrel.Limits.Http2.InitialStreamWindowSize = 256 * 1024;
             kestrel.Limits.Http2.InitialConnectionWindowSize = 2 * 1024 * 1024;
         });
+        return defaultUrl;
+    }
+
+    /// <summary>Stops the start when the transport would expose device tokens (see <see cref="TransportSecurity"/>).</summary>
+    private sealed class TransportCheck(string? refusal) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+            => refusal is null ? Task.CompletedTask : throw new InvalidOperationException(refusal);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -82,7 +82,7 @@ internal sealed class PhotoIngest(
     private async Task<BlobRecord> ProcessAsync(UploadSession session, CancellationToken cancellationToken)
     {
         var work = Path.Combine(_workRoot, Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(work);
+        PrivateFiles.CreateDirectory(work);
         try
         {
             var assembled = staging.Assemble(session, work);

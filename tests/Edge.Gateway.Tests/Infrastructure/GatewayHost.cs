@@ -39,10 +39,12 @@ public sealed class GatewayHost : IAsyncDisposable
         string? redis = null,
         IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? services = null,
-        string? redisKeyPrefix = null)
+        string? redisKeyPrefix = null,
+        string environment = "Development")
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("edge-gw-").FullName;
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Development });
+        // Development by default: cleartext on loopback needs no further setting there (see TransportSecurity).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
         var config = new Dictionary<string, string?>
         {
             ["urls"] = "http://127.0.0.1:0",

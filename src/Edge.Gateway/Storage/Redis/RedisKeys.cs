@@ -59,6 +59,9 @@ internal sealed class RedisKeys(IOptions<EdgeOptions> options)
     /// <summary>Prefix (the whole prefix) for keys built inside Lua scripts.</summary>
     public string Prefix => _prefix;
 
+    /// <summary>Hash of revoked tokens and devices (<see cref="RedisRevocationStore"/>).</summary>
+    public RedisKey Revocations => _prefix + "revocations";
+
     /// <summary>A taken scan event id (value: the owner device id), expiring after the dedupe window.</summary>
     public RedisKey ScanEvent(string eventId) => _prefix + "scan:" + eventId;
 

@@ -34,6 +34,7 @@ internal static class RedisStateServiceCollectionExtensions
         services.TryAddSingleton<RedisProofStore>();
         services.TryAddSingleton<IProofStore>(sp => sp.GetRequiredService<RedisProofStore>());
         services.TryAddSingleton<IDeadLetters, RedisDeadLetters>();
+        services.TryAddSingleton<Security.IRevocationStore, RedisRevocationStore>();
 
         services.TryAddSingleton<LocalReceiptWatchers>();
         services.TryAddSingleton<IReceiptFeed, RedisReceiptFeed>();

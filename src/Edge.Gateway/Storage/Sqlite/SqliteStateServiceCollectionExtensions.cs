@@ -27,6 +27,7 @@ internal static class SqliteStateServiceCollectionExtensions
         services.TryAddSingleton<SqliteProofStore>();
         services.TryAddSingleton<IProofStore>(sp => sp.GetRequiredService<SqliteProofStore>());
         services.TryAddSingleton<IDeadLetters, SqliteDeadLetters>();
+        services.TryAddSingleton<Security.IRevocationStore, SqliteRevocationStore>();
         services.TryAddSingleton<Proofs.Reuse.IPhotoPrintIndex, Proofs.Reuse.SqlitePhotoPrintIndex>();
         services.AddHostedService<Proofs.Reuse.PhotoReuseSweeper>();
 
