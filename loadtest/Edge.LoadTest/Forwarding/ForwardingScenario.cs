@@ -30,7 +30,8 @@ internal static class ForwardingScenario
         var port = UploadGatewayRole.FreePort();
         var corePort = UploadGatewayRole.FreePort();
         using var gateway = await UploadGatewayRole.StartProcessAsync(port, data, key, arguments.String("redis"),
-            "--pipeline", "photos", "--core-port", corePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--max-retry-delay", "00:00:01");
+            "--pipeline", "photos", "--core-port", corePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--max-retry-delay", "00:00:01",
+            "--redis-durability", arguments.String("redis-durability") ?? "Require");
         try
         {
             var signingKey = DeviceTokens.ResolveKey(new DeviceTokenOptions { SigningKey = key }, data, out _);
@@ -286,7 +287,8 @@ internal static class ForwardingScenario
         report.Add("drain / build-up", drainRate / buildUp, "x");
     }
 
-    private static async Task<string[]> UploadPhotosAsync(GrpcChannel channel, Metadata[] headers, int count)
+    /// <summary>Uploads <paramref name="count"/> distinct photos; photo i from device i when <paramref name="perDevice"/>, else all from device 0.</summary>
+    internal static async Task<string[]> UploadPhotosAsync(GrpcChannel channel, Metadata[] headers, int count, bool perDevice = false)
     {
         var uploads = new Edge.V1.Uploads.UploadsClient(channel);
         var digests = new string[count];
@@ -294,7 +296,7 @@ internal static class ForwardingScenario
         {
             var bytes = DoorstepJpeg(1200 + i, 900);
             var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-            using var call = uploads.Upload(headers[0]);
+            using var call = uploads.Upload(headers[perDevice ? i : 0]);
             await call.RequestStream.WriteAsync(new UploadRequest { Start = new UploadStart { UploadId = $"bench-photo-{i}", Sha256 = sha, SizeBytes = bytes.Length, ContentType = "image/jpeg" } });
             for (var offset = 0; offset < bytes.Length; offset += 65536)
             {

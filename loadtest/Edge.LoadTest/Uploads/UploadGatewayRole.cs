@@ -93,6 +93,7 @@ internal static class UploadGatewayRole
             ["Logging:LogLevel:Default"] = "Warning",
             ["Edge:Core:EmbeddedPort"] = arguments.String("core-port"),
             ["Edge:Forwarding:MaxRetryDelay"] = arguments.String("max-retry-delay"),
+            ["Edge:RedisDurability"] = arguments.String("redis-durability"),
         });
         if (arguments.String("pipeline") != "photos")
         {

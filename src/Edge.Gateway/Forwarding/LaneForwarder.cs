@@ -204,9 +204,9 @@ internal sealed class LaneForwarder(
         }
 
         await SettleAsync(results.Where(r => r.Failure is null).Select(r => r.Entry).ToList(), cancellationToken);
-        if (failed.FirstOrDefault(r => !IsRetryable(r.Failure!)) is { } unexpected)
+        if (failed.Select(r => r.Failure!).FirstOrDefault(f => !IsRetryable(f)) is { } unexpected)
         {
-            throw new InvalidOperationException("a proof delivery failed unexpectedly", unexpected.Failure);
+            throw new InvalidOperationException("a proof delivery failed unexpectedly", unexpected);
         }
     }
 
