@@ -129,7 +129,8 @@ internal static class ForwardingScenario
         var total = arguments.Int("proofs", 2000);
         var concurrency = Math.Min(arguments.Int("concurrency", 16), headers.Length);
         var rate = arguments.Int("rate", 0);
-        var photos = await UploadPhotosAsync(channel, headers, 8);
+        // A proof names only photos its own device uploaded: one photo per submitting device.
+        var photos = await UploadPhotosAsync(channel, headers, concurrency, perDevice: true);
         var proofs = new Edge.V1.Proofs.ProofsClient(channel);
 
         // Like a driver: the route's manifest first; proofs close its first stop that allows photos, at the door.
@@ -206,7 +207,7 @@ internal static class ForwardingScenario
                     DeliveredAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
                     Location = new Edge.V1.DeviceLocation { Latitude = stop.Location.Latitude, Longitude = stop.Location.Longitude, AccuracyMeters = 6 },
                     PlaceLeft = Edge.V1.PlaceLeft.FrontDoor,
-                    PhotoSha256 = { photos[i % photos.Length] },
+                    PhotoSha256 = { photos[d] },
                 }, headers[d]);
             }
         })));

@@ -35,7 +35,14 @@ internal static class UploadGatewayRole
         }
 
         var process = Process.Start(start)!;
-        if (await process.StandardOutput.ReadLineAsync() != "ready")
+
+        // Warnings the gateway logs while it starts (a Redis that is not durable, with Warn) come before "ready".
+        string? line;
+        while ((line = await process.StandardOutput.ReadLineAsync()) is not null && line != "ready")
+        {
+        }
+
+        if (line != "ready")
         {
             process.Kill(entireProcessTree: true);
             process.Dispose();
