@@ -26,12 +26,21 @@ internal sealed class Forwarder(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         backlog.Start();
-        var replica = await identity.AcquireAsync(stoppingToken);
-        ForwardingLog.ReplicaLeaseAcquired(logger, replica);
-        var released = await outbox.ReleaseStaleLeasesAsync(replica, stoppingToken);
-        if (released > 0)
+        string replica;
+        try
         {
-            ForwardingLog.OwnEntriesReleased(logger, released);
+            replica = await identity.AcquireAsync(stoppingToken);
+            ForwardingLog.ReplicaLeaseAcquired(logger, replica);
+            var released = await outbox.ReleaseStaleLeasesAsync(replica, stoppingToken);
+            if (released > 0)
+            {
+                ForwardingLog.OwnEntriesReleased(logger, released);
+            }
+        }
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopped while starting (the state store's connection may already be closed).
+            return;
         }
         var workers = new List<Task>();
         for (var i = 0; i < _options.ScanWorkers; i++)

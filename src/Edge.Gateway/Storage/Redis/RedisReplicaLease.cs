@@ -178,6 +178,11 @@ internal sealed class RedisReplicaLease(IConnectionMultiplexer redis, RedisKeys 
             {
                 ForwardingLog.ReplicaLeaseLost(logger, replicaId, "Redis unreachable");
             }
+            catch (ObjectDisposedException)
+            {
+                // The connection is closed: the process is stopping.
+                return;
+            }
         }
     }
 
