@@ -35,7 +35,14 @@ internal static class UploadGatewayRole
         }
 
         var process = Process.Start(start)!;
-        if (await process.StandardOutput.ReadLineAsync() != "ready")
+
+        // Warnings the gateway logs while it starts (a Redis that is not durable, with Warn) come before "ready".
+        string? line;
+        while ((line = await process.StandardOutput.ReadLineAsync()) is not null && line != "ready")
+        {
+        }
+
+        if (line != "ready")
         {
             process.Kill(entireProcessTree: true);
             process.Dispose();
@@ -94,6 +101,7 @@ internal static class UploadGatewayRole
             ["Logging:LogLevel:Default"] = "Warning",
             ["Edge:Core:EmbeddedPort"] = arguments.String("core-port"),
             ["Edge:Forwarding:MaxRetryDelay"] = arguments.String("max-retry-delay"),
+            ["Edge:RedisDurability"] = arguments.String("redis-durability"),
         });
         if (arguments.String("max-connections") is { } maxConnections)
         {

@@ -15,6 +15,9 @@ internal sealed class CoreConnection(IOptions<CoreOptions> options, CoreCredenti
     /// <summary>Deadline for one call to the core.</summary>
     public TimeSpan CallTimeout => options.Value.CallTimeout;
 
+    /// <summary>The core endpoint this gateway forwards to, as its breakers and metrics name it.</summary>
+    public string Endpoint => options.Value.UsesEmbeddedSimulator ? "embedded" : options.Value.Address!;
+
     public async ValueTask<GrpcChannel> GetChannelAsync(CancellationToken cancellationToken)
     {
         if (_channel is { } channel)
@@ -40,6 +43,11 @@ internal sealed class CoreConnection(IOptions<CoreOptions> options, CoreCredenti
                         PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
                     }),
                     MaxReceiveMessageSize = 16 * 1024 * 1024,
+
+                    // The default backoff grows to two minutes: after a long outage the channel would only try the
+                    // core again many seconds after it came back.
+                    InitialReconnectBackoff = options.Value.ReconnectBackoff,
+                    MaxReconnectBackoff = options.Value.ReconnectBackoff,
                 });
             }
 

@@ -27,6 +27,13 @@ public sealed class CoreOptions
     /// <summary>Deadline of each call to the core. Default: 10 seconds.</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Longest pause between two attempts to reconnect to a core that stopped answering (the gRPC channel's reconnect
+    /// backoff starts at this and never grows beyond it), so the core's return is noticed within about this long
+    /// however long it was away. Default: 500 ms.
+    /// </summary>
+    public TimeSpan ReconnectBackoff { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>True when the gateway runs the simulator itself.</summary>
     public bool UsesEmbeddedSimulator => string.IsNullOrWhiteSpace(Address);
 }

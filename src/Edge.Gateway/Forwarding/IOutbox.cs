@@ -45,11 +45,13 @@ internal interface IOutbox
     Task<OutboxBacklog> GetBacklogAsync(OutboxLane lane, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Called once as this process's forwarders start. Embedded mode (one gateway process per state file) releases
-    /// every lease, since no forwarder of an earlier run is alive; Redis mode leaves them, since other replicas'
-    /// forwarders may be, and a dead one's entries are claimed after the claim timeout.
+    /// Called once as this process's forwarders start, holding <paramref name="replicaId"/>. Embedded mode (one gateway
+    /// process per state file) releases every lease, since no forwarder of an earlier run is alive; Redis mode makes the
+    /// entries held by this replica's earlier processes (consumers named after the replica) free to take at once, and
+    /// leaves other replicas' alone: a dead one's entries are claimed after the claim timeout.
     /// </summary>
-    Task ReleaseStaleLeasesAsync(CancellationToken cancellationToken);
+    /// <returns>How many entries were freed.</returns>
+    Task<long> ReleaseStaleLeasesAsync(string replicaId, CancellationToken cancellationToken);
 }
 
 /// <summary>An item the core refused for good, kept for operators to inspect and replay.</summary>

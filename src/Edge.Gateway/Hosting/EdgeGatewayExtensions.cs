@@ -34,7 +34,7 @@ public static class EdgeGatewayExtensions
         services.AddHostedService(_ => new TransportCheck(TransportSecurity.Refusal(builder.Configuration, builder.Environment, defaultUrl)));
         var edge = builder.Configuration.GetSection(EdgeOptions.SectionName).Get<EdgeOptions>() ?? new EdgeOptions();
 
-        services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.SectionName).ValidateOnStart();
+        services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
@@ -81,10 +81,18 @@ public static class EdgeGatewayExtensions
             metrics.AddMeter(EdgeMetrics.MeterName, "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel");
             if (prometheusPort is > 0)
             {
+                var host = builder.Configuration["Edge:Metrics:PrometheusHost"] ?? "localhost";
                 metrics.AddPrometheusHttpListener(o =>
                 {
-                    o.Host = builder.Configuration["Edge:Metrics:PrometheusHost"] ?? "localhost";
+                    o.Host = host;
                     o.Port = prometheusPort.Value;
+
+                    // HttpListener matches the Host header: bound to "localhost" alone it answers 404 to a scrape of
+                    // 127.0.0.1, which is how most scrapers on the machine address it.
+                    if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+                    {
+                        o.ConfigureHttpListener = (_, listener) => listener.Prefixes.Add($"http://127.0.0.1:{prometheusPort.Value}/");
+                    }
                 });
             }
         });

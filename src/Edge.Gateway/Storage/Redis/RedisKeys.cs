@@ -71,6 +71,9 @@ internal sealed class RedisKeys(IOptions<EdgeOptions> options)
     /// <summary>The consumer group of the gateway's forwarders on each outbox stream.</summary>
     public const string ForwarderGroup = "forwarders";
 
+    /// <summary>A replica id's lease: the process that uses the id as its forwarders' consumer name (short expiry, renewed).</summary>
+    public RedisKey ReplicaLease(string replicaId) => _prefix + "replica:" + replicaId;
+
     /// <summary>Hash of one proof: device (d), receipt (r), core request (q), photo digests (ph), released flag (rel).</summary>
     public RedisKey Proof(string proofId) => _prefix + "proof:" + proofId;
 

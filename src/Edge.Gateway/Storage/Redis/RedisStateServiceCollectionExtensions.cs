@@ -25,6 +25,8 @@ internal static class RedisStateServiceCollectionExtensions
         services.TryAddSingleton<IConnectionMultiplexer>(sp => ConnectionMultiplexer.Connect(sp.GetRequiredService<IOptions<EdgeOptions>>().Value.Redis!));
         services.TryAddSingleton<RedisKeys>();
         services.TryAddSingleton<IStateProbe, RedisStateProbe>();
+        services.AddHostedService<RedisDurabilityCheck>();
+        services.TryAddSingleton<IReplicaIdentity, RedisReplicaLease>();
 
         services.TryAddSingleton<IUploadSessionStore, RedisUploadSessionStore>();
         services.TryAddSingleton<IBlobIndex, RedisBlobIndex>();

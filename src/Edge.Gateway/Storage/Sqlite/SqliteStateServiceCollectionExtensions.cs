@@ -24,6 +24,7 @@ internal static class SqliteStateServiceCollectionExtensions
         services.TryAddSingleton<IBlobIndex, SqliteBlobIndex>();
         services.TryAddSingleton<IScanStore, SqliteScanStore>();
         services.TryAddSingleton<IOutbox, SqliteOutbox>();
+        services.TryAddSingleton<IReplicaIdentity, ProcessReplicaIdentity>();
         services.TryAddSingleton<SqliteProofStore>();
         services.TryAddSingleton<IProofStore>(sp => sp.GetRequiredService<SqliteProofStore>());
         services.TryAddSingleton<IDeadLetters, SqliteDeadLetters>();
