@@ -27,6 +27,7 @@ internal static class TusUpload
             RedirectStandardOutput = true,
             WorkingDirectory = Path.GetDirectoryName(client)!,
         };
+        start.Environment["TUS_TRACE"] = trace ? "1" : "0";
         foreach (var argument in new[]
                  {
                      client, endpoint.ToString(), path, chunkBytes.ToString(CultureInfo.InvariantCulture),
@@ -55,7 +56,11 @@ internal static class TusUpload
                 await process.StandardInput.FlushAsync();
                 // A client that neither finishes nor fails (tus-js-client retries without end) ends the run here.
                 using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-                line = await process.StandardOutput.ReadLineAsync(patience.Token);
+                // "trace SECONDS WHAT" lines (TUS_TRACE=1) come before the outcome.
+                while ((line = await process.StandardOutput.ReadLineAsync(patience.Token)) is not null && line.StartsWith("trace ", StringComparison.Ordinal))
+                {
+                    traced?.Invoke($"tus client at {line[6..]}");
+                }
             }
             finally
             {
