@@ -132,13 +132,16 @@ for case in $CASES; do
   esac
   for run in $(seq 1 "$REPEAT"); do
     echo "== $case (run $run of $REPEAT, config $CONFIG)"
-    ip netns exec wl-cli dotnet "$FLEET_DLL" weaklink-upload --gateway "http://$SERVER:$PORT" --sink "$SERVER:$SINK_PORT" \
+    # A run that fails (a client that never finishes) is reported and the others go on.
+    if ! ip netns exec wl-cli dotnet "$FLEET_DLL" weaklink-upload --gateway "http://$SERVER:$PORT" --sink "$SERVER:$SINK_PORT" \
       --signing-key "$KEY" --photo-bytes "$PHOTO_BYTES" --case "$case" --wire-device wl-c ${CHUNK:+--initial-chunk-bytes "$CHUNK"} \
-      ${TRACE:+--trace true} "${extra[@]}" | tee "$WORK/$case.$run.out"
+      ${TRACE:+--trace true} "${extra[@]}" | tee "$WORK/$case.$run.out"; then
+      echo "[$case] run $run of $REPEAT FAILED (see its output above)" | tee -a "$SUMMARY"
+    fi
     grep -E "^\[$case\] (plain TCP|SDK upload|tus upload)" "$WORK/$case.$run.out" >>"$SUMMARY"
   done
   if [ "$REPEAT" -gt 1 ]; then
-    sdk=$(grep -hE "^\[$case\] (SDK|tus) upload" "$WORK/$case".*.out)
+    sdk=$(grep -hE "^\[$case\] (SDK|tus) upload" "$WORK/$case".*.out || true)
     ratios=$(echo "$sdk" | sed -E 's/.*ratio ([0-9.]+).*/\1/')
     line="[$case] medians of $REPEAT runs: ratio $(echo "$ratios" | median) (all: $(echo $ratios))"
     line+=", plain TCP $(grep -hE "^\[$case\] plain TCP" "$WORK/$case".*.out | sed -E 's/.*TCP: ([0-9.]+) s.*/\1/' | median) s"

@@ -41,6 +41,11 @@ internal static class TusUpload
         try
         {
             var line = await process.StandardOutput.ReadLineAsync();
+            while (line is not null && line.StartsWith("trace ", StringComparison.Ordinal))
+            {
+                line = await process.StandardOutput.ReadLineAsync();
+            }
+
             if (line != "ready")
             {
                 throw new InvalidOperationException($"the tus client did not get ready: {line ?? "(exited)"}");

@@ -106,7 +106,7 @@ internal static class WeaklinkUpload
             report.Parameters["photo_bytes"] = photo.Length.ToString(CultureInfo.InvariantCulture);
             report.Parameters["gateway"] = gateway.ToString();
             report.Parameters["initial_chunk_bytes"] = initialChunk.ToString(CultureInfo.InvariantCulture);
-            report.Parameters["chunk_bytes"] = fixedChunk > 0 ? fixedChunk.ToString(CultureInfo.InvariantCulture) : "the SDK's (150 ms of the link)";
+            report.Parameters["chunk_bytes"] = fixedChunk > 0 ? fixedChunk.ToString(CultureInfo.InvariantCulture) : "the SDK's (75 ms of the link)";
             report.Parameters["cuts"] = cuts?.Describe() ?? "none";
             report.Parameters["link"] = Environment.GetEnvironmentVariable("WEAKLINK_DESCRIPTION") ?? "see loadtest/weaklink/run.sh";
             report.Parameters["wire_device"] = wire.Device;

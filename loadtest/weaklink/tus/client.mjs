@@ -15,7 +15,7 @@ const [endpoint, file, chunkArg = '0', retryArg = '250'] = process.argv.slice(2)
 const chunkSize = Number(chunkArg) > 0 ? Number(chunkArg) : Infinity
 const retryDelays = Array(1000).fill(Number(retryArg))
 
-const tracing = process.env.TUS_TRACE === '1'
+let tracing = false // from the measured upload's start, with TUS_TRACE=1
 let origin = process.hrtime.bigint()
 const trace = (what) => { if (tracing) { console.log(`trace ${(Number(process.hrtime.bigint() - origin) / 1e9).toFixed(3)} ${what}`) } }
 
@@ -57,6 +57,7 @@ input.close()
 let patches = 0
 const started = process.hrtime.bigint()
 origin = started
+tracing = process.env.TUS_TRACE === '1'
 try {
   await upload(photo, 'photo.jpg', () => { patches++ })
   console.log(`done ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(3)} ${patches}`)
