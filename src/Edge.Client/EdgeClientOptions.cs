@@ -54,7 +54,7 @@ public sealed class EdgeClientOptions
 
     /// <summary>
     /// Chunk size until the client has measured the link's delivery rate (about a second into the first upload); after
-    /// that a chunk is what the link delivers in 150 ms, within <see cref="MinChunkBytes"/> and
+    /// that a chunk is what the link delivers in 75 ms, within <see cref="MinChunkBytes"/> and
     /// <see cref="MaxChunkBytes"/>. Default: 16384 (16 KiB).
     /// </summary>
     public int InitialChunkBytes { get; set; } = 16 * 1024;
@@ -69,7 +69,7 @@ public sealed class EdgeClientOptions
     /// Most bytes sent but not yet acknowledged as durable by the gateway; the sender waits for an acknowledgement
     /// beyond it, so a cut link never has more than this on the way. Within it the SDK keeps what the link needs: the
     /// delivery rate it measures from acknowledgements times two of the shortest round trips, in whole chunks, plus two
-    /// chunks (six 16 KiB chunks on a 1 Mbit/s, 200 ms round-trip link); more only queues bytes below the SDK. Until it
+    /// chunks (ten 8 KiB chunks on a 1 Mbit/s, 200 ms round-trip link); more only queues bytes below the SDK. Until it
     /// has measured, and on fast links, this maximum applies. At least two chunks are always allowed.
     /// Default: 262144 (256 KiB).
     /// </summary>
