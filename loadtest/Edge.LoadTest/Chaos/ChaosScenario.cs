@@ -41,13 +41,16 @@ internal static class ChaosScenario
     {
         var root = Directory.CreateTempSubdirectory($"edge-chaos-{mode}-").FullName;
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        // The gateways authenticate to the core with this token, which the core simulator checks.
+        var coreToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var processes = new List<ChaosProcess>();
         var clean = false;
         try
         {
             var corePort = UploadGatewayRole.FreePort();
             var core = new ChaosProcess("core", corePort, root, "dotnet",
-                [Assembly("Edge.CoreSim"), "--urls", $"http://127.0.0.1:{corePort}", "--CoreSim:DataDirectory", Path.Combine(root, "core"), "--Logging:LogLevel:Default", "Warning"]);
+                [Assembly("Edge.CoreSim"), "--urls", $"http://127.0.0.1:{corePort}", "--CoreSim:DataDirectory", Path.Combine(root, "core"),
+                    "--CoreSim:AccessToken", coreToken, "--Logging:LogLevel:Default", "Warning"]);
             processes.Add(core);
             await core.StartAsync();
             string? redis = null;
@@ -66,7 +69,8 @@ internal static class ChaosScenario
             {
                 var port = UploadGatewayRole.FreePort();
                 List<string> args = [Assembly("Edge.Gateway"), "--urls", $"http://127.0.0.1:{port}", "--Edge:DataDirectory", Path.Combine(root, "gateway"),
-                    "--Edge:Auth:SigningKey", key, "--Edge:Core:Address", $"http://127.0.0.1:{corePort}", "--Logging:LogLevel:Default", "Warning",
+                    "--Edge:Auth:SigningKey", key, "--Edge:Core:Address", $"http://127.0.0.1:{corePort}",
+                    "--Edge:Core:AccessToken", coreToken, "--Edge:Transport:AllowCleartext", "true", "--Logging:LogLevel:Default", "Warning",
                     "--Logging:LogLevel:Edge.Gateway.Forwarding", "Information",
                     "--Logging:Console:FormatterName", "simple", "--Logging:Console:FormatterOptions:TimestampFormat", "HH:mm:ss.fff ",
                     "--Logging:Console:FormatterOptions:SingleLine", "true"];
