@@ -81,7 +81,12 @@ public sealed class LaneRecoveryTests(RedisServer redis)
     {
         var prefix = $"r{Guid.NewGuid():N}:";
         var corePort = FreePorts.Next();
-        await using var core = await GatewayHost.StartAsync(settings: new Dictionary<string, string?> { ["Edge:Core:EmbeddedPort"] = corePort.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await using var core = await GatewayHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Edge:Core:EmbeddedPort"] = corePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The replica process below authenticates with the tests' core token; the simulator here checks that one.
+            ["Edge:Core:AccessToken"] = TestTokens.CoreAccessToken,
+        });
         var admin = await AdminAsync(core);
         var data = Directory.CreateTempSubdirectory("edge-replica-restart-").FullName;
 
