@@ -1,13 +1,10 @@
 using Edge.Gateway.Blobs;
-using Edge.Gateway.Forwarding;
-using Edge.Gateway.Hosting;
 using Edge.Gateway.Proofs;
 using Edge.Gateway.Storage;
 using Edge.Gateway.Storage.Redis;
 using Edge.Gateway.Storage.Sqlite;
 using Edge.Gateway.Tests.Infrastructure;
-using Microsoft.Extensions.Options;
-using StackExchange.Redis;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Edge.Gateway.Tests.Storage;
 
@@ -176,14 +173,13 @@ public abstract class BlobIndexContract : IDisposable
 
 public sealed class SqliteBlobIndexTests : BlobIndexContract
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("edge-blobs-").FullName;
+    private readonly SqliteBackend _backend = new(new FakeTimeProvider());
 
     public SqliteBlobIndexTests()
     {
-        var database = new SqliteDatabase(Options.Create(new EdgeOptions { DataDirectory = _directory }));
-        Sessions = new SqliteUploadSessionStore(database);
-        Index = new SqliteBlobIndex(database);
-        Proofs = new SqliteProofStore(database, Options.Create(new ForwardingOptions()), TimeProvider.System);
+        Sessions = new SqliteUploadSessionStore(_backend.Database);
+        Index = new SqliteBlobIndex(_backend.Database);
+        Proofs = new SqliteProofStore(_backend.Database, _backend.Forwarding, TimeProvider.System);
     }
 
     internal override IUploadSessionStore Sessions { get; }
@@ -194,8 +190,7 @@ public sealed class SqliteBlobIndexTests : BlobIndexContract
 
     public override void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
+        _backend.Dispose();
         base.Dispose();
     }
 }
@@ -203,15 +198,14 @@ public sealed class SqliteBlobIndexTests : BlobIndexContract
 [Collection(RedisCollection.Name)]
 public sealed class RedisBlobIndexTests : BlobIndexContract
 {
-    private readonly ConnectionMultiplexer _redis;
+    private readonly RedisBackend _backend;
 
     public RedisBlobIndexTests(RedisServer server)
     {
-        _redis = ConnectionMultiplexer.Connect(server.ConnectionString);
-        var keys = new RedisKeys(Options.Create(new EdgeOptions { RedisKeyPrefix = $"b{Guid.NewGuid():N}:" }));
-        Sessions = new RedisUploadSessionStore(_redis, keys);
-        Index = new RedisBlobIndex(_redis, keys);
-        Proofs = new RedisProofStore(_redis, keys, Options.Create(new ForwardingOptions()));
+        _backend = new RedisBackend(server, new FakeTimeProvider());
+        Sessions = new RedisUploadSessionStore(_backend.Redis, _backend.Keys);
+        Index = new RedisBlobIndex(_backend.Redis, _backend.Keys);
+        Proofs = new RedisProofStore(_backend.Redis, _backend.Keys, _backend.Forwarding);
     }
 
     internal override IUploadSessionStore Sessions { get; }
@@ -222,7 +216,7 @@ public sealed class RedisBlobIndexTests : BlobIndexContract
 
     public override void Dispose()
     {
-        _redis.Dispose();
+        _backend.Dispose();
         base.Dispose();
     }
 }
