@@ -84,6 +84,7 @@ internal static class EventIds
     // Hosting (every call): 800-899
     public const int CallUnexpectedError = 800;
     public const int CallStatusMessageBounded = 801;
+    public const int CallStateStoreUnavailable = 802;
 
     // Limits (per-device budgets, connections): 900-999
     public const int LimitRefused = 900;

@@ -1,6 +1,9 @@
+using Edge.Gateway.Limits;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Microsoft.Data.Sqlite;
+using StackExchange.Redis;
 
 namespace Edge.Gateway.Hosting;
 
@@ -9,9 +12,16 @@ namespace Edge.Gateway.Hosting;
 /// the call <c>INTERNAL</c> with a generic message (the exception is logged, the client's data is not), an
 /// <see cref="OperationCanceledException"/> of a call the client cancelled ends it <c>CANCELLED</c>, and a status
 /// whose message is too long for a header or carries control characters goes out bounded (<see cref="ClientText"/>).
+/// A state store that cannot be reached (Redis down or timing out, SQLite busy past its timeout) ends the call
+/// <c>UNAVAILABLE</c>, which clients retry, logged at most once per method per period.
 /// </summary>
-internal sealed class CallErrorInterceptor(ILogger<CallErrorInterceptor> logger) : Interceptor
+internal sealed class CallErrorInterceptor(ILogger<CallErrorInterceptor> logger, TimeProvider timeProvider) : Interceptor
 {
+    /// <summary>The message of a call the state store could not serve: nothing was changed that a retry would repeat wrongly.</summary>
+    public const string StateStoreUnavailableMessage = "The gateway's state store is not answering; retry later.";
+
+    private readonly RefusalSampler _stateStoreFailures = new(timeProvider, TimeSpan.FromSeconds(10));
+
     /// <summary>The message of an unexpected failure: nothing about the request or the gateway's insides.</summary>
     public const string InternalMessage = "The gateway failed to handle this call; retry later.";
 
@@ -82,6 +92,13 @@ internal sealed class CallErrorInterceptor(ILogger<CallErrorInterceptor> logger)
                 return Bounded(rpc, context);
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new Status(StatusCode.Cancelled, CancelledMessage));
+            case Exception when IsStateStoreUnavailable(error):
+                if (_stateStoreFailures.ShouldLog("state-store", context.Method, out var suppressed))
+                {
+                    HostingLog.StateStoreUnavailable(logger, context.Method, suppressed, error);
+                }
+
+                return new RpcException(new Status(StatusCode.Unavailable, StateStoreUnavailableMessage));
             default:
                 HostingLog.UnexpectedError(logger, context.Method, error);
                 return new RpcException(new Status(StatusCode.Internal, InternalMessage));
@@ -116,4 +133,16 @@ internal sealed class CallErrorInterceptor(ILogger<CallErrorInterceptor> logger)
 
         return new RpcException(new Status(rpc.StatusCode, bounded), trailers);
     }
+
+    /// <summary>
+    /// A failure of the state store itself rather than of the call: Redis unreachable or not answering in time, or SQLite
+    /// still busy or locked after its busy timeout. Script and type errors stay unexpected (they are bugs).
+    /// </summary>
+    internal static bool IsStateStoreUnavailable(Exception error) => error switch
+    {
+        RedisConnectionException or RedisTimeoutException => true,
+        SqliteException { SqliteErrorCode: 5 or 6 } => true,   // SQLITE_BUSY, SQLITE_LOCKED
+        AggregateException { InnerExceptions: [var inner] } => IsStateStoreUnavailable(inner),
+        _ => false,
+    };
 }

@@ -9,4 +9,7 @@ internal static partial class HostingLog
 
     [LoggerMessage(EventIds.CallStatusMessageBounded, LogLevel.Warning, "Call {Method} ended {StatusCode} with a status message of {Length} characters or control characters; sent bounded.")]
     public static partial void StatusMessageBounded(ILogger logger, string method, Grpc.Core.StatusCode statusCode, int length);
+
+    [LoggerMessage(EventIds.CallStateStoreUnavailable, LogLevel.Warning, "Call {Method} answered UNAVAILABLE: the state store is not answering; {Suppressed} more such calls since the last line.")]
+    public static partial void StateStoreUnavailable(ILogger logger, string method, long suppressed, Exception exception);
 }
