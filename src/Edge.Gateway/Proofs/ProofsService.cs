@@ -166,7 +166,7 @@ internal sealed class ProofsService(
             }
         }
 
-        using var slot = limits.OpenStream("receipt_watches", device.DeviceId, string.Empty, limits.Options.MaxReceiptWatchesPerDevice);
+        await using var slot = await limits.OpenStreamAsync("receipt_watches", device.DeviceId, string.Empty, limits.Options.MaxReceiptWatchesPerDevice, cancellationToken);
         var changes = Channel.CreateBounded<ReceiptRecord>(new BoundedChannelOptions(limits.Options.WatcherQueueLength) { SingleReader = true });
 
         // Subscribe before the replay, so a change made in between is sent (perhaps twice) rather than lost. A watcher that
