@@ -4,7 +4,7 @@ namespace Edge.Gateway.Limits;
 
 /// <summary>
 /// Per-device budgets of the shared resources that are not uploads' own (those are in
-/// <see cref="Uploads.UploadOptions"/>): call rates, concurrent watch streams and stream deadlines. Rates and watch
+/// <see cref="Uploads.UploadOptions"/>): call rates, concurrent long-lived streams and stream deadlines. Rates and
 /// streams are counted across every replica in Redis mode. Bound from <c>Edge:Limits</c>.
 /// </summary>
 public sealed class DeviceLimitOptions
@@ -47,10 +47,14 @@ public sealed class DeviceLimitOptions
     [Range(1, 1000)]
     public int MaxManifestWatchesPerRoute { get; set; } = 1;
 
+    /// <summary><c>StreamScans</c> streams one device may hold open at once, across all replicas. Default: 4.</summary>
+    [Range(1, 1000)]
+    public int MaxScanStreamsPerDevice { get; set; } = 4;
+
     /// <summary>
-    /// Redis mode: each open watch stream holds a lease in Redis, renewed by its replica every third of this time and
-    /// removed when the stream ends; the streams of a replica that stopped without ending them (killed, cut off) free
-    /// their devices' slots within this time. Default: 30 seconds.
+    /// Redis mode: each open watch or scan stream holds a lease in Redis, renewed by its replica every third of this time
+    /// and removed when the stream ends; the streams of a replica that stopped without ending them (killed, cut off)
+    /// free their devices' slots within this time. Default: 30 seconds.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan StreamLease { get; set; } = TimeSpan.FromSeconds(30);

@@ -6,9 +6,9 @@ using StackExchange.Redis;
 namespace Edge.Gateway.Limits;
 
 /// <summary>
-/// Redis mode: a device's watch streams counted across every replica. Each open stream is a lease, a member of a sorted
-/// set per device, method and route scored by its expiry on Redis's clock, claimed in one script that first drops the
-/// expired leases. The replica serving the stream renews its lease every third of
+/// Redis mode: a device's long-lived streams (watches, scan streams) counted across every replica. Each open stream is
+/// a lease, a member of a sorted set per device, method and route scored by its expiry on Redis's clock, claimed in one
+/// script that first drops the expired leases. The replica serving the stream renews its lease every third of
 /// <see cref="DeviceLimitOptions.StreamLease"/> and removes it when the stream ends; the leases of a replica that died
 /// run out within the lease time, and its devices' slots are free again.
 /// </summary>
@@ -21,7 +21,7 @@ internal sealed class RedisDeviceStreamSlots(
 {
     // KEYS: the leases. ARGV: lease id, lease ms, most leases, '1' to renew. Returns 1 when the lease is held, else 0.
     // A renewal takes its lease back even past the most: one that ran out while Redis could not be reached belongs to a
-    // stream that is still open, and a Redis pause must not end a device's watch.
+    // stream that is still open, and a Redis pause must not end a device's stream.
     private const string ClaimScript = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
