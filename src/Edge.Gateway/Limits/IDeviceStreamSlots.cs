@@ -1,8 +1,9 @@
 namespace Edge.Gateway.Limits;
 
 /// <summary>
-/// Counts the long-lived streams (watches, scan streams) each device holds, per method and key (a route): in this process in embedded
-/// mode (<see cref="LocalDeviceStreamSlots"/>), across replicas in Redis mode (<see cref="RedisDeviceStreamSlots"/>).
+/// Counts the long-lived streams (watches, scan streams) each device holds, per method and key (a route): in this
+/// process in embedded mode (<see cref="LocalDeviceStreamSlots"/>), across replicas in Redis mode
+/// (<see cref="RedisDeviceStreamSlots"/>).
 /// </summary>
 internal interface IDeviceStreamSlots
 {

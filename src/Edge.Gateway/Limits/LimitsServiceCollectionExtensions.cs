@@ -6,7 +6,7 @@ namespace Edge.Gateway.Limits;
 /// <summary>Registration of the per-device budgets.</summary>
 internal static class LimitsServiceCollectionExtensions
 {
-    /// <summary>Adds the budgets; rates and watch stream slots are kept in Redis in Redis mode, in this process otherwise.</summary>
+    /// <summary>Adds the budgets; rates and stream slots are kept in Redis in Redis mode, in this process otherwise.</summary>
     public static IServiceCollection AddEdgeDeviceLimits(this IServiceCollection services, EdgeOptions edge)
     {
         services.AddOptions<DeviceLimitOptions>().BindConfiguration(DeviceLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
