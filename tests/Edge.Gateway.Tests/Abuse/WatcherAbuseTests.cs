@@ -18,7 +18,9 @@ public abstract class WatcherAbuseTests : AbuseTestBase
     [Fact]
     public async Task WatchReceipts_ThatIsNotRead_IsEndedResourceExhausted_AndTheDeviceWatchesAgain()
     {
-        var host = await StartAsync(TestIntake.FastForwarding(new() { ["Edge:Limits:WatcherQueueLength"] = "4" }));
+        // A queue longer than the bursts of receipts the forwarders make (a batch committed at once), so it fills only
+        // once the stream is blocked by the client's HTTP/2 window: a gateway that waited for the write would never end it.
+        var host = await StartAsync(TestIntake.FastForwarding(new() { ["Edge:Limits:WatcherQueueLength"] = "64" }));
         using var refused = new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), EdgeMetrics.MeterName, "edge.limits.refused");
         var channel = host.Channel("laggard");
         await TestIntake.StartRouteAsync(channel);
