@@ -49,6 +49,7 @@ CUT_EVERY=${CUT_EVERY:-10s}
 REPEAT=${REPEAT:-1}
 PHOTO_BYTES=${PHOTO_BYTES:-3000000}
 CHUNK=${CHUNK:-}   # the SDK's InitialChunkBytes (default: the SDK's own)
+WINDOW=${WINDOW:-} # a cap on the SDK's unacknowledged bytes, MaxUnacknowledgedBytes (default: the SDK's own)
 TRACE=${TRACE:-}   # TRACE=1: the client prints cuts and acknowledgements with times; the gateway logs its uploads
 PORT=5080 SINK_PORT=5081 TUS_PORT=5082 SERVER=192.0.2.2
 
@@ -134,7 +135,7 @@ for case in $CASES; do
     echo "== $case (run $run of $REPEAT, config $CONFIG)"
     # A run that fails (a client that never finishes) is reported and the others go on.
     if ! ip netns exec wl-cli dotnet "$FLEET_DLL" weaklink-upload --gateway "http://$SERVER:$PORT" --sink "$SERVER:$SINK_PORT" \
-      --signing-key "$KEY" --photo-bytes "$PHOTO_BYTES" --case "$case" --wire-device wl-c ${CHUNK:+--initial-chunk-bytes "$CHUNK"} \
+      --signing-key "$KEY" --photo-bytes "$PHOTO_BYTES" --case "$case" --wire-device wl-c ${CHUNK:+--initial-chunk-bytes "$CHUNK"} ${WINDOW:+--max-unacknowledged-bytes "$WINDOW"} \
       ${TRACE:+--trace true} "${extra[@]}" | tee "$WORK/$case.$run.out"; then
       echo "[$case] run $run of $REPEAT FAILED (see its output above)" | tee -a "$SUMMARY"
     fi

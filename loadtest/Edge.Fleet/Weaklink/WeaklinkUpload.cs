@@ -35,6 +35,8 @@ internal static class WeaklinkUpload
         var initialChunk = arguments.Int("initial-chunk-bytes", new EdgeClientOptions().InitialChunkBytes);
         // A fixed chunk size instead of the SDK's own (to compare sizes on the same link); 0: the SDK's.
         var fixedChunk = arguments.Int("fixed-chunk-bytes", 0);
+        // A cap on the bytes sent ahead of the gateway's acknowledgements instead of the SDK's (0: the SDK's).
+        var maxUnacknowledged = arguments.Int("max-unacknowledged-bytes", 0);
         var trace = arguments.String("trace") == "true";
         var wire = new WireCounter(arguments.String("wire-device") ?? "wl-c");
         var label = arguments.String("case") ?? (cutEvery > TimeSpan.Zero ? $"cut-{mode}" : "no-cuts");
@@ -83,7 +85,7 @@ internal static class WeaklinkUpload
             {
                 await WarmUpAsync(gateway, key, work);
                 var sdkWireBefore = wire.Sent();
-                run = await SdkUploadAsync(gateway, key, path, cuts, initialChunk, fixedChunk, trace, work);
+                run = await SdkUploadAsync(gateway, key, path, cuts, initialChunk, fixedChunk, maxUnacknowledged, trace, work);
                 sdkWire = Difference(wire.Sent(), sdkWireBefore);
             }
 
@@ -106,6 +108,7 @@ internal static class WeaklinkUpload
             report.Parameters["photo_bytes"] = photo.Length.ToString(CultureInfo.InvariantCulture);
             report.Parameters["gateway"] = gateway.ToString();
             report.Parameters["initial_chunk_bytes"] = initialChunk.ToString(CultureInfo.InvariantCulture);
+            report.Parameters["max_unacknowledged_bytes"] = maxUnacknowledged > 0 ? maxUnacknowledged.ToString(CultureInfo.InvariantCulture) : "the SDK's";
             report.Parameters["chunk_bytes"] = fixedChunk > 0 ? fixedChunk.ToString(CultureInfo.InvariantCulture) : "the SDK's (75 ms of the link)";
             report.Parameters["cuts"] = cuts?.Describe() ?? "none";
             report.Parameters["link"] = Environment.GetEnvironmentVariable("WEAKLINK_DESCRIPTION") ?? "see loadtest/weaklink/run.sh";
@@ -191,8 +194,8 @@ internal static class WeaklinkUpload
         return Stopwatch.GetElapsedTime(started);
     }
 
-    private static async Task<SdkRun> SdkUploadAsync(Uri gateway, byte[] key, string path, CutPlan? cuts, int initialChunk, int fixedChunk, bool trace,
-        string work)
+    private static async Task<SdkRun> SdkUploadAsync(Uri gateway, byte[] key, string path, CutPlan? cuts, int initialChunk, int fixedChunk, int maxUnacknowledged,
+        bool trace, string work)
     {
         // --trace true: the cuts and every acknowledgement, with the time since the upload began.
         var origin = Stopwatch.GetTimestamp();
@@ -230,6 +233,7 @@ internal static class WeaklinkUpload
                 InitialChunkBytes = fixedChunk > 0 ? fixedChunk : initialChunk,
                 MinChunkBytes = fixedChunk > 0 ? fixedChunk : Math.Min(initialChunk, new EdgeClientOptions().MinChunkBytes),
                 MaxChunkBytes = fixedChunk > 0 ? fixedChunk : Math.Max(initialChunk, new EdgeClientOptions().MaxChunkBytes),
+                MaxUnacknowledgedBytes = maxUnacknowledged > 0 ? maxUnacknowledged : new EdgeClientOptions().MaxUnacknowledgedBytes,
             });
 
             using var done = new CancellationTokenSource();

@@ -126,13 +126,7 @@ public sealed class UploadProcessTests(RedisServer redis)
         var taken = await UploadAsync(new V1.Uploads.UploadsClient(channelB), "fence-1", data, cutAt: 250_000);
 
         // The old writer wakes up and sends more: its bytes must not be taken, and it ends ABORTED.
-        var error = await Assert.ThrowsAsync<RpcException>(async () =>
-        {
-            await old.RequestStream.WriteAsync(Chunk(data, 100_000, 200_000));
-            while (await old.ResponseStream.MoveNext())
-            {
-            }
-        });
+        var error = await Assert.ThrowsAsync<RpcException>(() => CallStreams.WriteAllThenReadAsync(old, [Chunk(data, 100_000, 200_000)], complete: false));
         var finished = await UploadAsync(new V1.Uploads.UploadsClient(channelB), "fence-1", data);
 
         Assert.True(taken.Started.TookOver);
