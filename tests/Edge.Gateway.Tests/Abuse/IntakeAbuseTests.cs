@@ -89,19 +89,7 @@ public abstract class IntakeAbuseTests : AbuseTestBase
         }
 
         using var third = scans.StreamScans();
-        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
-        {
-            try
-            {
-                await third.RequestStream.WriteAsync(TestIntake.Scan("held-3"));
-            }
-            catch (RpcException)
-            {
-                // Refused before the write went out; the status comes with the responses.
-            }
-
-            await third.ResponseStream.MoveNext();
-        });
+        var refused = await Assert.ThrowsAsync<RpcException>(() => CallStreams.WriteAllThenReadAsync(third, [TestIntake.Scan("held-3")], complete: false));
         await VictimGoesThroughAsync(host, "scan-streams");
 
         AssertRefusedWithRetry(refused);
