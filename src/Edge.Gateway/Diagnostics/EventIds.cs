@@ -89,6 +89,7 @@ internal static class EventIds
     // Limits (per-device budgets, connections): 900-999
     public const int LimitRefused = 900;
     public const int ConnectionLimitLowered = 901;
+    public const int StreamLeasesNotRenewed = 902;
 
     // Security (tokens, transport): 1000-1099
     public const int SecurityRevocationRefreshFailed = 1000;

@@ -4,8 +4,8 @@ namespace Edge.Gateway.Limits;
 
 /// <summary>
 /// Per-device budgets of the shared resources that are not uploads' own (those are in
-/// <see cref="Uploads.UploadOptions"/>): call rates, concurrent watch streams and stream deadlines. Rates are shared
-/// by every replica in Redis mode. Bound from <c>Edge:Limits</c>.
+/// <see cref="Uploads.UploadOptions"/>): call rates, concurrent long-lived streams and stream deadlines. Rates and
+/// streams are counted across every replica in Redis mode. Bound from <c>Edge:Limits</c>.
 /// </summary>
 public sealed class DeviceLimitOptions
 {
@@ -39,13 +39,25 @@ public sealed class DeviceLimitOptions
     [Range(1, 1_000_000)]
     public int ProofBurst { get; set; } = 200;
 
-    /// <summary><c>WatchReceipts</c> streams one device may hold open at once (per replica). Default: 2.</summary>
+    /// <summary><c>WatchReceipts</c> streams one device may hold open at once, across all replicas. Default: 2.</summary>
     [Range(1, 1000)]
     public int MaxReceiptWatchesPerDevice { get; set; } = 2;
 
-    /// <summary><c>WatchManifest</c> streams one device may hold open at once for one route (per replica). Default: 1.</summary>
+    /// <summary><c>WatchManifest</c> streams one device may hold open at once for one route, across all replicas. Default: 1.</summary>
     [Range(1, 1000)]
     public int MaxManifestWatchesPerRoute { get; set; } = 1;
+
+    /// <summary><c>StreamScans</c> streams one device may hold open at once, across all replicas. Default: 4.</summary>
+    [Range(1, 1000)]
+    public int MaxScanStreamsPerDevice { get; set; } = 4;
+
+    /// <summary>
+    /// Redis mode: each open watch or scan stream holds a lease in Redis, renewed by its replica every third of this time
+    /// and removed when the stream ends; the streams of a replica that stopped without ending them (killed, cut off)
+    /// free their devices' slots within this time. Default: 30 seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan StreamLease { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Receipts waiting to be sent on one <c>WatchReceipts</c> stream; a watcher that falls further behind is ended with

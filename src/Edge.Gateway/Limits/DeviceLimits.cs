@@ -12,7 +12,7 @@ namespace Edge.Gateway.Limits;
 /// </summary>
 internal sealed class DeviceLimits(
     IDeviceRateLimiter rates,
-    DeviceStreamSlots slots,
+    IDeviceStreamSlots slots,
     EdgeMetrics metrics,
     TimeProvider timeProvider,
     IOptions<DeviceLimitOptions> options,
@@ -34,10 +34,13 @@ internal sealed class DeviceLimits(
         }
     }
 
-    /// <summary>A slot for one long-lived stream, or refuses the call when the device holds <paramref name="max"/> already.</summary>
-    public IDisposable OpenStream(string method, string deviceId, string key, int max)
+    /// <summary>
+    /// A slot for one long-lived stream, held until disposed, or refuses the call when the device holds
+    /// <paramref name="max"/> already (across replicas in Redis mode).
+    /// </summary>
+    public async ValueTask<IAsyncDisposable> OpenStreamAsync(string method, string deviceId, string key, int max, CancellationToken cancellationToken)
     {
-        var slot = slots.TryOpen(method, deviceId, key, max);
+        var slot = await slots.TryOpenAsync(method, deviceId, key, max, cancellationToken);
         if (slot is null)
         {
             Refuse(deviceId, method, $"This device already has {max} {method} stream(s) open{(key.Length > 0 ? " for this route" : string.Empty)}; close one first.",

@@ -10,6 +10,9 @@ internal static partial class LimitsLog
 
     [LoggerMessage(EventIds.ConnectionLimitLowered, LogLevel.Warning, "Connection limit lowered from {Configured} to {Effective}: the process may open only {Descriptors} files (nofile); raise nofile for more connections.")]
     public static partial void ConnectionLimitLowered(ILogger logger, int configured, int effective, long descriptors);
+
+    [LoggerMessage(EventIds.StreamLeasesNotRenewed, LogLevel.Warning, "{Failed} of {Held} stream leases could not be renewed in Redis ({Reason}); a lease not renewed within Edge:Limits:StreamLease runs out and its slot is counted free.")]
+    public static partial void StreamLeasesNotRenewed(ILogger logger, int failed, int held, string reason);
 }
 
 /// <summary>

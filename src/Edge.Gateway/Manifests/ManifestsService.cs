@@ -32,7 +32,7 @@ internal sealed class ManifestsService(
     {
         var device = CheckRequest(request.RouteId, request.KnownVersion, context);
         var cancellationToken = context.CancellationToken;
-        using var slot = limits.OpenStream("manifest_watches", device.DeviceId, request.RouteId, limits.Options.MaxManifestWatchesPerRoute);
+        await using var slot = await limits.OpenStreamAsync("manifest_watches", device.DeviceId, request.RouteId, limits.Options.MaxManifestWatchesPerRoute, cancellationToken);
         metrics.ManifestWatchOpened();
         try
         {

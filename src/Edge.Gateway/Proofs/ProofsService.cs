@@ -166,8 +166,9 @@ internal sealed class ProofsService(
             }
         }
 
-        using var slot = limits.OpenStream("receipt_watches", device.DeviceId, string.Empty, limits.Options.MaxReceiptWatchesPerDevice);
+        await using var slot = await limits.OpenStreamAsync("receipt_watches", device.DeviceId, string.Empty, limits.Options.MaxReceiptWatchesPerDevice, cancellationToken);
         var changes = Channel.CreateBounded<ReceiptRecord>(new BoundedChannelOptions(limits.Options.WatcherQueueLength) { SingleReader = true });
+        var behind = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         // Subscribe before the replay, so a change made in between is sent (perhaps twice) rather than lost. A watcher that
         // falls a whole queue behind is ended: it watches again with `since` and loses nothing.
@@ -175,36 +176,51 @@ internal sealed class ProofsService(
         {
             if (!changes.Writer.TryWrite(r))
             {
-                changes.Writer.TryComplete(new ChannelClosedException("behind"));
+                behind.TrySetResult();
             }
         }, cancellationToken);
 
         // Headers tell the device the watch is live: every change from here on reaches it.
         await context.WriteResponseHeadersAsync([]);
-        if (since is { } from)
-        {
-            foreach (var receipt in await proofs.ListChangedSinceAsync(device.DeviceId, from, cancellationToken))
-            {
-                await responseStream.WriteAsync(ProofWire.ToWire(receipt), cancellationToken);
-            }
-        }
-
         try
         {
+            if (since is { } from)
+            {
+                foreach (var receipt in await proofs.ListChangedSinceAsync(device.DeviceId, from, cancellationToken))
+                {
+                    await WriteUnlessBehindAsync(responseStream, receipt, device.DeviceId, behind.Task, cancellationToken);
+                }
+            }
+
             await foreach (var receipt in changes.Reader.ReadAllAsync(cancellationToken))
             {
-                await responseStream.WriteAsync(ProofWire.ToWire(receipt), cancellationToken);
+                await WriteUnlessBehindAsync(responseStream, receipt, device.DeviceId, behind.Task, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The device went away.
         }
-        catch (ChannelClosedException)
+    }
+
+    // A write waits for the device to read (HTTP/2 flow control); a device that reads nothing while its queue fills is
+    // not waited for: the call ends, and what its buffers hold is sent before the status when it reads again.
+    private async Task WriteUnlessBehindAsync(IServerStreamWriter<ProofReceipt> responseStream, ReceiptRecord receipt, string deviceId, Task behind, CancellationToken cancellationToken)
+    {
+        if (!behind.IsCompleted)
         {
-            limits.Refuse(device.DeviceId, "receipt_watch_behind",
-                $"This watch fell {limits.Options.WatcherQueueLength} receipts behind; watch again with since set to the last receipt's time.", TimeSpan.FromSeconds(1));
+            var write = responseStream.WriteAsync(ProofWire.ToWire(receipt), cancellationToken);
+            if (write.IsCompleted || await Task.WhenAny(write, behind) == write)
+            {
+                await write;
+                return;
+            }
+
+            _ = write.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
+
+        limits.Refuse(deviceId, "receipt_watch_behind",
+            $"This watch fell {limits.Options.WatcherQueueLength} receipts behind; watch again with since set to the last receipt's time.", TimeSpan.FromSeconds(1));
     }
 
     // The device gives up a photo no proof may keep; the bytes go when no other device holds them (storage dedupes

@@ -50,6 +50,7 @@ internal sealed class ScansService(
     public override async Task StreamScans(IAsyncStreamReader<ScanEvent> requestStream, IServerStreamWriter<ScanResult> responseStream, ServerCallContext context)
     {
         var device = DeviceIdentity.From(context);
+        await using var slot = await limits.OpenStreamAsync("scan_streams", device.DeviceId, string.Empty, limits.Options.MaxScanStreamsPerDevice, context.CancellationToken);
         var pending = new List<ScanEvent>();
         var requests = limits.WithDeadlines(requestStream, device.DeviceId, "stream_scans");
         var reading = requests.MoveNext(context.CancellationToken);

@@ -12,34 +12,18 @@ namespace Edge.Gateway.Tests.Abuse;
 /// Gateways for the abuse suite, one per state mode, with the real photo pipeline, and the victim: a device whose
 /// photo, scans and proof must go through whatever another client does.
 /// </summary>
-public abstract class AbuseTestBase : IAsyncLifetime
+public abstract class AbuseTestBase : HostedGatewayTests
 {
-    private readonly List<GatewayHost> _hosts = [];
-
     protected abstract string? Redis { get; }
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var host in _hosts)
-        {
-            await host.DisposeAsync();
-        }
-    }
-
-    protected async Task<GatewayHost> StartAsync(Dictionary<string, string?>? settings = null, CapturedLogs? logs = null, string? redisPrefix = null)
-    {
-        var host = await GatewayHost.StartAsync(redis: Redis, settings: settings, services: s =>
+    protected Task<GatewayHost> StartAsync(Dictionary<string, string?>? settings = null, CapturedLogs? logs = null, string? redisPrefix = null)
+        => StartHostAsync(Redis, settings, s =>
         {
             if (logs is not null)
             {
                 s.AddSingleton<ILoggerProvider>(logs);
             }
-        }, redisKeyPrefix: redisPrefix);
-        _hosts.Add(host);
-        return host;
-    }
+        }, redisPrefix);
 
     /// <summary>The victim: a real photo uploaded, two scans accepted and a proof naming the photo received.</summary>
     protected static async Task VictimGoesThroughAsync(GatewayHost host, string tag)

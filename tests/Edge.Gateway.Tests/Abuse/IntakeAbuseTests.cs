@@ -76,6 +76,27 @@ public abstract class IntakeAbuseTests : AbuseTestBase
     }
 
     [Fact]
+    public async Task ScanStreams_PastTheDeviceLimit_AreRefused()
+    {
+        var host = await StartAsync(new() { ["Edge:Limits:MaxScanStreamsPerDevice"] = "2" });
+        var scans = new V1.Scans.ScansClient(host.Channel("attacker"));
+        using var first = scans.StreamScans();
+        using var second = scans.StreamScans();
+        foreach (var (stream, id) in new[] { (first, "held-1"), (second, "held-2") })
+        {
+            await stream.RequestStream.WriteAsync(TestIntake.Scan(id));
+            Assert.True(await stream.ResponseStream.MoveNext());
+        }
+
+        using var third = scans.StreamScans();
+        var refused = await Assert.ThrowsAsync<RpcException>(() => CallStreams.WriteAllThenReadAsync(third, [TestIntake.Scan("held-3")], complete: false));
+        await VictimGoesThroughAsync(host, "scan-streams");
+
+        AssertRefusedWithRetry(refused);
+        Assert.Contains("scan_streams", refused.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StreamScans_WithoutMessages_EndsDeadlineExceeded()
     {
         var host = await StartAsync(new() { ["Edge:Limits:FirstMessageTimeout"] = "00:00:01", ["Edge:Limits:MessageIdleTimeout"] = "00:00:01" });

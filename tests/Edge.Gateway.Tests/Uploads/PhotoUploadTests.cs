@@ -14,26 +14,9 @@ using static Edge.Gateway.Tests.Infrastructure.TestUploader;
 namespace Edge.Gateway.Tests.Uploads;
 
 /// <summary>Photos uploaded over gRPC through the production photo pipeline, as a handheld sends them.</summary>
-public sealed class PhotoUploadTests : IAsyncLifetime
+public sealed class PhotoUploadTests : HostedGatewayTests
 {
-    private readonly List<GatewayHost> _hosts = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var host in _hosts)
-        {
-            await host.DisposeAsync();
-        }
-    }
-
-    private async Task<GatewayHost> StartAsync(Action<IServiceCollection>? services = null)
-    {
-        var host = await GatewayHost.StartAsync(services: services);
-        _hosts.Add(host);
-        return host;
-    }
+    private Task<GatewayHost> StartAsync(Action<IServiceCollection>? services = null) => StartHostAsync(services: services);
 
     /// <summary>A gateway whose real photo pipeline answers busy to the first photo only.</summary>
     private Task<GatewayHost> StartBusyOnceAsync()

@@ -32,6 +32,13 @@ internal sealed class RedisKeys(IOptions<EdgeOptions> options)
     /// <summary>Hash with a device's token bucket for one rate (tokens, at).</summary>
     public RedisKey DeviceRate(string deviceId, string rate) => _prefix + "device:" + deviceId + ":rate:" + rate;
 
+    /// <summary>
+    /// Sorted set of the leases of a device's open streams of one method (and route, for manifest watches), by expiry
+    /// (ms): one member a stream, held by the replica that serves it.
+    /// </summary>
+    public RedisKey DeviceStreams(string deviceId, string method, string key)
+        => _prefix + "device:" + deviceId + ":streams:" + method + (key.Length > 0 ? ":" + key : string.Empty);
+
     /// <summary>Counter of the declared bytes of unfinished uploads.</summary>
     public RedisKey StagingReserved => _prefix + "staging:reserved";
 

@@ -1,13 +1,12 @@
 namespace Edge.Gateway.Limits;
 
-/// <summary>Counts the long-lived streams each device holds on this replica, per method and key (a route).</summary>
-internal sealed class DeviceStreamSlots
+/// <summary>Embedded mode: counts the long-lived streams each device holds on this one node, per method and key (a route).</summary>
+internal sealed class LocalDeviceStreamSlots : IDeviceStreamSlots
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<(string Method, string DeviceId, string Key), int> _open = [];
 
-    /// <summary>A slot, or null when the device already holds <paramref name="max"/> of these streams.</summary>
-    public IDisposable? TryOpen(string method, string deviceId, string key, int max)
+    public ValueTask<IAsyncDisposable?> TryOpenAsync(string method, string deviceId, string key, int max, CancellationToken cancellationToken)
     {
         var slot = (method, deviceId, key);
         lock (_lock)
@@ -15,13 +14,13 @@ internal sealed class DeviceStreamSlots
             var open = _open.GetValueOrDefault(slot);
             if (open >= max)
             {
-                return null;
+                return ValueTask.FromResult<IAsyncDisposable?>(null);
             }
 
             _open[slot] = open + 1;
         }
 
-        return new Slot(this, slot);
+        return ValueTask.FromResult<IAsyncDisposable?>(new Slot(this, slot));
     }
 
     private void Close((string, string, string) slot)
@@ -35,16 +34,18 @@ internal sealed class DeviceStreamSlots
         }
     }
 
-    private sealed class Slot(DeviceStreamSlots owner, (string, string, string) slot) : IDisposable
+    private sealed class Slot(LocalDeviceStreamSlots owner, (string, string, string) slot) : IAsyncDisposable
     {
         private int _closed;
 
-        public void Dispose()
+        public ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _closed, 1) == 0)
             {
                 owner.Close(slot);
             }
+
+            return ValueTask.CompletedTask;
         }
     }
 }
