@@ -18,6 +18,7 @@ internal static class LoadTestProgram
                    --only hit|health|not-modified: measure that one alone (to profile it)
           photos   the photo pipeline in-process on a generated 4000x3000 phone JPEG
                    --concurrency N (default 2)  --count N (default 60)  --warmup N (default 4)
+                   --faces off (default) | on: face redaction on, photo without a face | faces: on, photo with 3 faces
           uploads  concurrent uploads over loopback against a gateway process (transport: chunks, CRC32C,
                    SHA-256, fsync, state); --concurrency N (32) --uploads N (480) --size BYTES (3000000)
                    --chunk BYTES (65536) --redis HOST:PORT (embedded mode when absent) --data DIR
@@ -49,7 +50,7 @@ internal static class LoadTestProgram
     /// <summary>The options each scenario reads: anything else is a typo, refused rather than silently ignored.</summary>
     private static readonly Dictionary<string, string[]> KnownOptions = new(StringComparer.Ordinal)
     {
-        ["photos"] = ["concurrency", "count", "warmup"],
+        ["photos"] = ["concurrency", "count", "faces", "warmup"],
         [UploadScenario.Name] = ["chunk", "concurrency", "data", "photos", "redis", "size", "uploads"],
         // One runner reads these for all three.
         ["scans"] = ForwardingOptions,

@@ -22,7 +22,8 @@ internal interface IPhotoPipeline
 /// <param name="WorkDirectory">
 /// An empty directory, on the blob store's filesystem, for the pipeline's outputs. Deleted by the caller afterwards.
 /// </param>
-internal sealed record PhotoSource(string Path, long SizeBytes, string Sha256, string DeclaredContentType, string WorkDirectory);
+/// <param name="RedactFaces">Blur the faces found in the stored photo and its thumbnail.</param>
+internal sealed record PhotoSource(string Path, long SizeBytes, string Sha256, string DeclaredContentType, string WorkDirectory, bool RedactFaces = false);
 
 /// <summary>What the pipeline made of a photo.</summary>
 /// <param name="StoredPath">The file to store: <see cref="PhotoSource.Path"/> itself when nothing had to change.</param>

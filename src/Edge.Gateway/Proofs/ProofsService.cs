@@ -107,6 +107,8 @@ internal sealed class ProofsService(
                     ThumbnailSha256 = blob.Photo.ThumbnailSha256,
                     DeviceSha256 = blob.DeviceSha256,
                     ContentType = blob.ContentType,
+                    FacesChecked = blob.Photo.FacesChecked,
+                    FacesBlurred = blob.Photo.FacesBlurred,
                 });
                 perceptualHashes.Add(blob.Photo.PerceptualHash);
             }

@@ -73,7 +73,7 @@ internal sealed partial class UploadsService(
                 claim = await ClaimAsync(start, device, token);
             }
 
-            await WriteAsync(claim.Session!, claim.TookOver, requestStream, responseStream, context);
+            await WriteAsync(claim.Session!, device.RouteIds, claim.TookOver, requestStream, responseStream, context);
         }
         catch (RpcException e)
         {
@@ -143,7 +143,7 @@ internal sealed partial class UploadsService(
         return new FindMissingBlobsResponse { MissingSha256 = { missing } };
     }
 
-    private async Task WriteAsync(UploadSession session, bool tookOver, IAsyncStreamReader<UploadRequest> requests,
+    private async Task WriteAsync(UploadSession session, IReadOnlySet<string> routes, bool tookOver, IAsyncStreamReader<UploadRequest> requests,
         IServerStreamWriter<UploadResponse> responses, ServerCallContext context)
     {
         var writerContext = new UploadWriterContext(sessions, staging, localWriters, _options, metrics, timeProvider, logger);
@@ -158,7 +158,7 @@ internal sealed partial class UploadsService(
         BlobRecord record;
         try
         {
-            record = await ingest.CompleteAsync(session, received, token);
+            record = await ingest.CompleteAsync(session, received, routes, token);
         }
         catch (UploadDigestMismatchException e)
         {

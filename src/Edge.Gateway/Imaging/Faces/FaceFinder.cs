@@ -1,0 +1,149 @@
+using ImageMagick;
+
+namespace Edge.Gateway.Imaging.Faces;
+
+/// <summary>How faces are searched for in a picture, and which boxes count as faces.</summary>
+/// <param name="Threshold">Least detector score (0-1) of a face.</param>
+/// <param name="Grids">Grids of overlapping tiles searched besides the whole picture: 2 is a 2x2 grid.</param>
+/// <param name="TileSide">Side in pixels of the square tiles of the finest search (0: none), each given to the detector at its own size or reduced to its input.</param>
+/// <param name="TileOverlap">Pixels shared by neighbouring fine tiles: a face this tall is whole in one of them.</param>
+/// <param name="MaxFaceShare">Largest side of a face as a share of the picture's shorter side; larger boxes are ignored.</param>
+internal sealed record FaceSearch(float Threshold, IReadOnlyList<int> Grids, int TileSide, int TileOverlap, double MaxFaceShare)
+{
+    /// <summary>Least width / height of a face box; narrower boxes are ignored.</summary>
+    public const double MinAspect = 0.6;
+
+    /// <summary>Largest width / height of a face box; wider boxes are ignored.</summary>
+    public const double MaxAspect = 1.7;
+
+    /// <summary>Least distance between the eye key points as a share of the box width; below it the box is no face.</summary>
+    public const double MinEyeShare = 0.2;
+}
+
+/// <summary>
+/// Finds faces in an upright picture with <see cref="BlazeFace"/>: over the whole picture (large faces) and over
+/// overlapping tiles (small faces, which the 256-pixel input would shrink away), merging the boxes of one face found
+/// more than once, then keeping only boxes with a face's shape (the rule that keeps parcels and labels unblurred).
+/// </summary>
+internal static class FaceFinder
+{
+    private const double TileOverlap = 1.3;
+    private const double MergeOverlap = 0.3;
+
+    /// <summary>Faces in <paramref name="picture"/>, in its pixels, the most confident first.</summary>
+    public static List<FaceBox> Find(BlazeFace detector, MagickImage picture, FaceSearch search)
+    {
+        var width = (double)picture.Width;
+        var height = (double)picture.Height;
+        var buffer = new byte[BlazeFace.InputSize * BlazeFace.InputSize * 3];
+        var found = new List<FaceBox>();
+        Search(detector, picture, 0, 0, width, height, search.Threshold, buffer, found);
+        foreach (var grid in search.Grids)
+        {
+            var tileWidth = Math.Min(width, width / grid * TileOverlap);
+            var tileHeight = Math.Min(height, height / grid * TileOverlap);
+            for (var row = 0; row < grid; row++)
+            {
+                for (var column = 0; column < grid; column++)
+                {
+                    var x = grid == 1 ? 0 : (width - tileWidth) * column / (grid - 1);
+                    var y = grid == 1 ? 0 : (height - tileHeight) * row / (grid - 1);
+                    Search(detector, picture, x, y, tileWidth, tileHeight, search.Threshold, buffer, found);
+                }
+            }
+        }
+
+        if (search.TileSide > 0 && (width > search.TileSide || height > search.TileSide))
+        {
+            var side = Math.Min(search.TileSide, Math.Min(width, height));
+            var step = Math.Max(1, side - search.TileOverlap);
+            var columns = (int)Math.Ceiling(Math.Max(0, width - side) / step) + 1;
+            var rows = (int)Math.Ceiling(Math.Max(0, height - side) / step) + 1;
+            for (var row = 0; row < rows; row++)
+            {
+                for (var column = 0; column < columns; column++)
+                {
+                    var x = columns == 1 ? 0 : (width - side) * column / (columns - 1);
+                    var y = rows == 1 ? 0 : (height - side) * row / (rows - 1);
+                    Search(detector, picture, x, y, side, side, search.Threshold, buffer, found);
+                }
+            }
+        }
+
+        var limit = search.MaxFaceShare * Math.Min(width, height);
+        return [.. Merge(found).Where(box => IsFace(box, limit))];
+    }
+
+    /// <summary>The rule on top of the detector: a face is about square, not larger than the limit, with two eyes apart.</summary>
+    public static bool IsFace(FaceBox box, double maxSide)
+    {
+        var aspect = box.Width / box.Height;
+        return aspect is >= FaceSearch.MinAspect and <= FaceSearch.MaxAspect
+            && Math.Max(box.Width, box.Height) <= maxSide
+            && box.EyeDistance >= FaceSearch.MinEyeShare * box.Width;
+    }
+
+    private static void Search(BlazeFace detector, MagickImage picture, double x, double y, double width, double height, float threshold, byte[] buffer, List<FaceBox> found)
+    {
+        var scale = BlazeFace.InputSize / Math.Max(width, height);
+        var geometry = new MagickGeometry((int)x, (int)y, (uint)Math.Max(1, Math.Round(width)), (uint)Math.Max(1, Math.Round(height)));
+        using var tile = (MagickImage)picture.CloneArea(geometry);
+        if (tile.Width != BlazeFace.InputSize && tile.Height != BlazeFace.InputSize)
+        {
+            tile.Resize(new MagickGeometry(BlazeFace.InputSize, BlazeFace.InputSize), FilterType.Triangle);
+        }
+
+        // The tile at the top left of the square, black (-1 to the model) around it, as MediaPipe letterboxes.
+        Array.Clear(buffer);
+        using (var pixels = tile.GetPixelsUnsafe())
+        {
+            var rgb = pixels.ToByteArray(0, 0, tile.Width, tile.Height, "RGB") ?? [];
+            var row = (int)tile.Width * 3;
+            for (var r = 0; r < tile.Height; r++)
+            {
+                rgb.AsSpan(r * row, row).CopyTo(buffer.AsSpan(r * BlazeFace.InputSize * 3));
+            }
+        }
+
+        var sx = tile.Width / (width * scale);
+        var sy = tile.Height / (height * scale);
+        foreach (var box in detector.Detect(buffer, threshold))
+        {
+            found.Add(new FaceBox(x + (box.X / scale / sx), y + (box.Y / scale / sy), box.Width / scale / sx, box.Height / scale / sy, box.Score, box.EyeDistance / scale / sx));
+        }
+    }
+
+    /// <summary>
+    /// Weighted non-maximum suppression: each box, the most confident first, takes the boxes that overlap it (or lie
+    /// mostly inside it, the same face seen from a tile) and becomes their score-weighted mean.
+    /// </summary>
+    internal static List<FaceBox> Merge(List<FaceBox> boxes)
+    {
+        var left = boxes.OrderByDescending(b => b.Score).ToList();
+        var merged = new List<FaceBox>();
+        while (left.Count > 0)
+        {
+            var top = left[0];
+            var cluster = left.Where(b => b.Overlap(top) > MergeOverlap || Containment(top, b) > 0.6).ToList();
+            left.RemoveAll(cluster.Contains);
+            var total = cluster.Sum(b => (double)b.Score);
+            merged.Add(new FaceBox(
+                cluster.Sum(b => b.X * b.Score) / total,
+                cluster.Sum(b => b.Y * b.Score) / total,
+                cluster.Sum(b => b.Width * b.Score) / total,
+                cluster.Sum(b => b.Height * b.Score) / total,
+                top.Score,
+                cluster.Sum(b => b.EyeDistance * b.Score) / total));
+        }
+
+        return merged;
+    }
+
+    /// <summary>Share of the smaller box's area that lies inside the other.</summary>
+    private static double Containment(FaceBox a, FaceBox b)
+    {
+        var w = Math.Min(a.Right, b.Right) - Math.Max(a.X, b.X);
+        var h = Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Y, b.Y);
+        return w <= 0 || h <= 0 ? 0 : w * h / Math.Min(a.Area, b.Area);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using ImageMagick;
+using Microsoft.Extensions.Options;
+
+namespace Edge.Gateway.Imaging.Faces;
+
+/// <summary>
+/// Finds bystanders' faces in a photo and blurs them irreversibly (strong pixelation, then a blur, over each face's box
+/// padded by <see cref="FaceRedactionOptions.Padding"/>). Decides which photos it applies to: every photo when
+/// <see cref="FaceRedactionOptions.Enabled"/>, else those of devices working one of <see cref="FaceRedactionOptions.Routes"/>.
+/// The model is loaded and checked on first use (and on start, when redaction is configured); one detector per photo
+/// worker, reused.
+/// </summary>
+internal sealed class FaceRedactor : IDisposable
+{
+    /// <summary>Blocks across a face's longer side after pixelation: too few to recognise anyone.</summary>
+    private const int PixelBlocks = 6;
+
+    private readonly FaceRedactionOptions _options;
+    private readonly HashSet<string> _routes;
+    private readonly FaceSearch _search;
+    private readonly ConcurrentBag<BlazeFace> _detectors = [];
+    private readonly Lazy<byte[]> _model;
+
+    public FaceRedactor(IOptions<FaceRedactionOptions> options)
+    {
+        _options = options.Value;
+        _routes = new HashSet<string>(_options.Routes, StringComparer.Ordinal);
+        _search = new FaceSearch((float)_options.ScoreThreshold, Grids: [2], TileSide: BlazeFace.InputSize, TileOverlap: 80, _options.MaxFaceShare);
+        _model = new Lazy<byte[]>(() => FaceModel.Load(_options.ModelPath), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>Whether any photo may be redacted (on for the gateway or for some routes).</summary>
+    public bool Configured => _options.Enabled || _routes.Count > 0;
+
+    /// <summary>JPEG quality of a photo re-encoded because faces were blurred.</summary>
+    public int JpegQuality => _options.JpegQuality;
+
+    /// <summary>
+    /// Whether a photo uploaded by a device working <paramref name="routes"/> is redacted. Null routes (an upload
+    /// completed without its device, after a crash): redacted whenever any route is, so no face is kept by accident.
+    /// </summary>
+    public bool AppliesTo(IReadOnlySet<string>? routes)
+        => _options.Enabled || (_routes.Count > 0 && (routes is null || routes.Any(_routes.Contains)));
+
+    /// <summary>Loads and checks the model now.</summary>
+    /// <exception cref="FaceModelException">Missing or not the pinned model.</exception>
+    public void EnsureModel() => _ = _model.Value;
+
+    /// <summary>
+    /// Faces in an upright picture (the photo, or a reduced copy of it), in the picture's pixels: over the whole
+    /// picture, a 2x2 grid and 256-pixel tiles, so that faces from about a 20th of the picture's long side are found.
+    /// </summary>
+    public List<FaceBox> Find(MagickImage picture)
+    {
+        if (!_detectors.TryTake(out var detector))
+        {
+            detector = new BlazeFace(_model.Value);
+        }
+
+        try
+        {
+            return FaceFinder.Find(detector, picture, _search);
+        }
+        finally
+        {
+            _detectors.Add(detector);
+        }
+    }
+
+    /// <summary>Blurs <paramref name="faces"/> (in pixels of a picture <paramref name="scale"/> times smaller than <paramref name="image"/>).</summary>
+    public void Blur(MagickImage image, IReadOnlyList<FaceBox> faces, double scale = 1)
+    {
+        foreach (var face in faces)
+        {
+            var padX = face.Width * _options.Padding;
+            var padY = face.Height * _options.Padding;
+            var left = Math.Clamp((int)Math.Floor((face.X - padX) * scale), 0, (int)image.Width - 1);
+            var top = Math.Clamp((int)Math.Floor((face.Y - padY) * scale), 0, (int)image.Height - 1);
+            var right = Math.Clamp((int)Math.Ceiling((face.Right + padX) * scale), left + 1, (int)image.Width);
+            var bottom = Math.Clamp((int)Math.Ceiling((face.Bottom + padY) * scale), top + 1, (int)image.Height);
+            var width = (uint)(right - left);
+            var height = (uint)(bottom - top);
+            using var region = (MagickImage)image.CloneArea(new MagickGeometry(left, top, width, height));
+
+            // Averaged down to a few blocks (what the face was cannot be read back from them), blown up as blocks, then
+            // blurred so the blocks do not draw the eye.
+            var block = Math.Max(1.0, Math.Max(width, height) / (double)PixelBlocks);
+            region.Scale(new MagickGeometry((uint)Math.Max(1, Math.Round(width / block)), (uint)Math.Max(1, Math.Round(height / block))) { IgnoreAspectRatio = true });
+            region.Sample(new MagickGeometry(width, height) { IgnoreAspectRatio = true });
+            region.Blur(0, block / 2);
+            image.Composite(region, left, top, CompositeOperator.Copy);
+        }
+    }
+
+    /// <summary>
+    /// Writes the JPEG <paramref name="jpeg"/> (metadata already stripped) to <paramref name="path"/> with
+    /// <paramref name="faces"/> blurred: decoded whole, turned upright, re-encoded once at <see cref="JpegQuality"/>
+    /// with its ICC profile and nothing else. <paramref name="scale"/> takes the faces' pixels to the photo's.
+    /// </summary>
+    public void RedactJpeg(ReadOnlySpan<byte> jpeg, IReadOnlyList<FaceBox> faces, double scale, string path)
+    {
+        var settings = new MagickReadSettings { Format = MagickFormat.Jpeg };
+        settings.SetDefines(new ImageMagick.Formats.JpegReadDefines
+        {
+            SkipProfiles = ImageMagick.Formats.JpegProfileTypes.App | ImageMagick.Formats.JpegProfileTypes.EightBim
+                | ImageMagick.Formats.JpegProfileTypes.Iptc | ImageMagick.Formats.JpegProfileTypes.Xmp,
+        });
+        using var photo = new MagickImage(jpeg, settings);
+        photo.AutoOrient();
+        PhotoColour.StripAllButColourProfile(photo);
+        Blur(photo, faces, scale);
+        photo.Quality = (uint)_options.JpegQuality;
+        photo.Write(path, MagickFormat.Jpeg);
+    }
+
+    public void Dispose()
+    {
+        while (_detectors.TryTake(out var detector))
+        {
+            detector.Dispose();
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using Edge.Gateway.Imaging;
+using Edge.LoadTesting;
+using ImageMagick;
+
+namespace Edge.Gateway.Tests.Imaging.Faces;
+
+public sealed class FaceRedactionPipelineTests(FaceRedactionFixture fixture) : IClassFixture<FaceRedactionFixture>
+{
+    [Fact]
+    public async Task Jpeg_NoFace_StaysLosslesslyStrippedAndSaysItWasChecked()
+    {
+        using var scene = FaceScenes.Make(seed: 7, faceSizes: [], lookalikes: false, width: 2000, height: 1500);
+        var original = FaceRedactionFixture.Jpeg(scene);
+        var stripped = new System.Buffers.ArrayBufferWriter<byte>();
+        JpegMetadataStripper.Strip(original, stripped);
+
+        var result = await fixture.ProcessAsync(original, redactFaces: true);
+
+        Assert.Equal(stripped.WrittenSpan.ToArray(), await File.ReadAllBytesAsync(result.StoredPath));
+        Assert.True(result.Report!.FacesChecked);
+        Assert.Equal(0, result.Report.FacesBlurred);
+    }
+
+    [Fact]
+    public async Task Jpeg_RedactionNotAsked_KeepsFacesAndSaysSo()
+    {
+        using var scene = FaceScenes.Make(seed: 11, faceSizes: [300], width: 2000, height: 1500);
+        var original = FaceRedactionFixture.Jpeg(scene);
+
+        var result = await fixture.ProcessAsync(original, redactFaces: false);
+
+        Assert.False(result.Report!.FacesChecked);
+        Assert.Equal(0, result.Report.FacesBlurred);
+        using var stored = new MagickImage(result.StoredPath);
+        using var decoded = new MagickImage(original);
+        Assert.True(MeanDifference(decoded, stored, scene.Faces[0].Box) < 1);
+    }
+
+    [Fact]
+    public async Task Jpeg_WithFaces_BlursEachFaceAndNoParcel_InPhotoAndThumbnail()
+    {
+        using var scene = FaceScenes.Make(seed: 21, faceSizes: [420, 160], width: 2000, height: 1500);
+        Assert.Equal(2, scene.Faces.Count);
+        Assert.NotEmpty(scene.Parcels);
+        var original = FaceRedactionFixture.Jpeg(scene);
+
+        var redacted = await fixture.ProcessAsync(original, redactFaces: true);
+        var kept = await fixture.ProcessAsync(original, redactFaces: false);
+
+        Assert.Equal(2, redacted.Report!.FacesBlurred);
+        Assert.True(redacted.Report.FacesChecked);
+        using var before = new MagickImage(original);
+        using var after = new MagickImage(redacted.StoredPath);
+        Assert.Equal(before.Width, after.Width);
+        foreach (var face in scene.Faces)
+        {
+            // Pixelated and blurred: far from the face, and without its detail.
+            Assert.True(MeanDifference(before, after, face.Box) > 8, $"face of {face.Size} px not blurred");
+            Assert.True(Detail(after, face.Box) < Detail(before, face.Box) / 4, $"face of {face.Size} px keeps its detail");
+        }
+
+        foreach (var parcel in scene.Parcels)
+        {
+            // Re-encoded once at quality 90: a parcel differs by the encoding only.
+            Assert.True(MeanDifference(before, after, parcel) < 2.5, $"parcel at {parcel} changed");
+        }
+
+        using var thumbnail = new MagickImage(redacted.ThumbnailPath!);
+        using var plain = new MagickImage(kept.ThumbnailPath!);
+        var scale = thumbnail.Width / (double)before.Width;
+        var big = scene.Faces[0].Box;
+        var inThumbnail = new SceneBox(big.X * scale, big.Y * scale, big.Width * scale, big.Height * scale);
+        Assert.True(MeanDifference(plain, thumbnail, inThumbnail) > 8, "the thumbnail shows the face");
+    }
+
+    [Fact]
+    public async Task Png_WithFace_IsBlurredInTheStoredPng()
+    {
+        using var scene = FaceScenes.Make(seed: 31, faceSizes: [360], lookalikes: false, width: 1600, height: 1200);
+        var original = scene.Image.ToByteArray(MagickFormat.Png);
+
+        var result = await fixture.ProcessAsync(original, redactFaces: true, "image/png");
+
+        Assert.Equal(1, result.Report!.FacesBlurred);
+        using var before = new MagickImage(original);
+        using var after = new MagickImage(result.StoredPath);
+        Assert.True(MeanDifference(before, after, scene.Faces[0].Box) > 8);
+        Assert.True(MeanDifference(before, after, scene.Parcels[0]) < 0.5);
+    }
+
+    /// <summary>Mean absolute difference (0-255) of the grey levels of two same-size images over a box.</summary>
+    internal static double MeanDifference(MagickImage a, MagickImage b, SceneBox box)
+    {
+        var (x, y, w, h) = Clip(a, box);
+        var pa = Grey(a, x, y, w, h);
+        var pb = Grey(b, x, y, w, h);
+        return pa.Zip(pb, (p, q) => Math.Abs(p - q)).Average();
+    }
+
+    /// <summary>Mean absolute difference of horizontally neighbouring grey levels over a box: the fine detail a face shows.</summary>
+    private static double Detail(MagickImage image, SceneBox box)
+    {
+        var (x, y, w, h) = Clip(image, box);
+        var p = Grey(image, x, y, w, h);
+        double sum = 0;
+        for (var i = 1; i < p.Length; i++)
+        {
+            sum += i % w == 0 ? 0 : Math.Abs(p[i] - p[i - 1]);
+        }
+
+        return sum / p.Length;
+    }
+
+    private static (int X, int Y, int W, int H) Clip(MagickImage image, SceneBox box)
+    {
+        var x = Math.Max(0, (int)box.X);
+        var y = Math.Max(0, (int)box.Y);
+        return (x, y, Math.Min((int)image.Width - x, (int)box.Width), Math.Min((int)image.Height - y, (int)box.Height));
+    }
+
+    private static int[] Grey(MagickImage image, int x, int y, int w, int h)
+    {
+        using var pixels = image.GetPixels();
+        var rgb = pixels.ToByteArray(x, y, (uint)w, (uint)h, "RGB")!;
+        var grey = new int[w * h];
+        for (var i = 0; i < grey.Length; i++)
+        {
+            grey[i] = (rgb[3 * i] + rgb[(3 * i) + 1] + rgb[(3 * i) + 2]) / 3;
+        }
+
+        return grey;
+    }
+}
