@@ -35,7 +35,8 @@ internal sealed record FaceScene(MagickImage Image, IReadOnlyList<SceneFace> Fac
 /// The labelled set of the face redaction measurements and tests, made from a seed: <see cref="PorchScenes"/> porches
 /// with real faces (the photographs in <c>Faces/</c>, see its SOURCES.md) pasted at a chosen size, position and a
 /// small rotation, parcels with printed address labels and barcodes, and face-like drawings (smileys, a cartoon face)
-/// on parcels and walls. Nothing overlaps, so a blurred pixel can be traced to what it covers.
+/// on parcels and walls. Nothing overlaps (things stay 60 % of their size apart, more than a face's blur padding), so a
+/// blurred pixel can be traced to what it covers.
 /// </summary>
 internal static class FaceScenes
 {
@@ -115,7 +116,7 @@ internal static class FaceScenes
             var top = bottom ? height * 0.5 : 0;
             var y = top + (random.NextDouble() * (height - top - h));
             var box = new SceneBox(x, y, w, h);
-            if (x >= 0 && y >= 0 && !taken.Any(t => t.Intersects(box, margin: Math.Max(w, h) * 0.3)))
+            if (x >= 0 && y >= 0 && !taken.Any(t => t.Intersects(box, margin: Math.Max(w, h) * 0.6)))
             {
                 taken.Add(box);
                 return box;

@@ -159,12 +159,14 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
             // The size hint only ever scales down: libjpeg picks the smallest M/8 scale that still covers the hint, and a
             // hint larger than the photo would make it decode a small photo at twice its size. The ICC profile is read
             // (the thumbnail is converted to sRGB through it); every other profile is skipped.
-            // Face detection wants at least a quarter of the photo's resolution (faces of 80 px in a 4000 px photo).
-            var hint = source.RedactFaces ? Math.Max(_options.AnalysisSize, (Math.Max(header.Width, header.Height) + 3) / 4) : _options.AnalysisSize;
+            // Face detection wants a quarter of the photo's resolution (faces of 80 px in a 4000 px photo): 1/4 scale.
+            var (hintWidth, hintHeight) = source.RedactFaces
+                ? (Math.Max(_options.AnalysisSize, (header.Width + 3) / 4), Math.Max(_options.AnalysisSize, (header.Height + 3) / 4))
+                : (_options.AnalysisSize, _options.AnalysisSize);
             var settings = new MagickReadSettings { Format = MagickFormat.Jpeg };
             settings.SetDefines(new JpegReadDefines
             {
-                Size = new MagickGeometry((uint)Math.Min(header.Width, hint), (uint)Math.Min(header.Height, hint)),
+                Size = new MagickGeometry((uint)Math.Min(header.Width, hintWidth), (uint)Math.Min(header.Height, hintHeight)),
                 SkipProfiles = JpegProfileTypes.App | JpegProfileTypes.EightBim | JpegProfileTypes.Exif | JpegProfileTypes.Iptc | JpegProfileTypes.Xmp,
             });
             using var image = Decode(stripped.WrittenSpan, settings);

@@ -10,7 +10,8 @@ namespace Edge.Gateway.Imaging.Faces;
 /// <param name="Height">Height.</param>
 /// <param name="Score">The detector's confidence after the sigmoid.</param>
 /// <param name="EyeDistance">Distance between the two eye key points, in pixels.</param>
-internal readonly record struct FaceBox(double X, double Y, double Width, double Height, float Score, double EyeDistance = 0)
+/// <param name="MouthDrop">How far the mouth key point lies below the middle of the eyes, in pixels (negative: above).</param>
+internal readonly record struct FaceBox(double X, double Y, double Width, double Height, float Score, double EyeDistance = 0, double MouthDrop = 0)
 {
     public double Right => X + Width;
 
@@ -131,10 +132,11 @@ internal sealed class BlazeFace : IDisposable
                 continue;
             }
 
-            // Key points 0 and 1 are the eyes, relative to the anchor like the centre.
+            // Key points 0 and 1 are the eyes, 3 the mouth, relative to the anchor like the centre.
             var eyes = MathF.Sqrt(MathF.Pow(r[4] - r[6], 2) + MathF.Pow(r[5] - r[7], 2));
+            var mouthDrop = r[11] - ((r[5] + r[7]) / 2);
             var score = 1f / (1f + MathF.Exp(-Math.Clamp(scores[i], -100f, 100f)));
-            found.Add(new FaceBox(cx - (w / 2), cy - (h / 2), w, h, score, eyes));
+            found.Add(new FaceBox(cx - (w / 2), cy - (h / 2), w, h, score, eyes, mouthDrop));
         }
     }
 

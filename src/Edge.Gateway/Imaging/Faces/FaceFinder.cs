@@ -109,7 +109,7 @@ internal static class FaceFinder
         var sy = tile.Height / (height * scale);
         foreach (var box in detector.Detect(buffer, threshold))
         {
-            found.Add(new FaceBox(x + (box.X / scale / sx), y + (box.Y / scale / sy), box.Width / scale / sx, box.Height / scale / sy, box.Score, box.EyeDistance / scale / sx));
+            found.Add(new FaceBox(x + (box.X / scale / sx), y + (box.Y / scale / sy), box.Width / scale / sx, box.Height / scale / sy, box.Score, box.EyeDistance / scale / sx, box.MouthDrop / scale / sy));
         }
     }
 
@@ -133,7 +133,8 @@ internal static class FaceFinder
                 cluster.Sum(b => b.Width * b.Score) / total,
                 cluster.Sum(b => b.Height * b.Score) / total,
                 top.Score,
-                cluster.Sum(b => b.EyeDistance * b.Score) / total));
+                cluster.Sum(b => b.EyeDistance * b.Score) / total,
+                cluster.Sum(b => b.MouthDrop * b.Score) / total));
         }
 
         return merged;

@@ -24,9 +24,9 @@ internal sealed class FaceRedactionOptions
     /// </summary>
     public string ModelPath { get; set; } = string.Empty;
 
-    /// <summary>Least detector score (0-1) of a face; chosen from measurements (docs/face-redaction.md). Default: 0.5.</summary>
+    /// <summary>Least detector score (0-1) of a face; chosen from measurements (docs/face-redaction.md). Default: 0.6.</summary>
     [Range(0.05, 0.99)]
-    public double ScoreThreshold { get; set; } = 0.5;
+    public double ScoreThreshold { get; set; } = 0.6;
 
     /// <summary>
     /// Largest side of a face box as a share of the photo's shorter side; a larger box is taken for a parcel or a

@@ -22,6 +22,7 @@ public sealed class FaceLabelledSetTests(FaceRedactionFixture fixture, ITestOutp
         var found = new Dictionary<int, int>();
         var total = new Dictionary<int, int>();
         var falsePositives = 0;
+        var onParcels = new List<string>();
         for (var seed = 0; seed < 10; seed++)
         {
             // Two scenes in ten have no face; the others three, each band twice or more over the set.
@@ -42,8 +43,13 @@ public sealed class FaceLabelledSetTests(FaceRedactionFixture fixture, ITestOutp
             {
                 // What is blurred is the box padded by a quarter on each side.
                 var blurred = new SceneBox(box.X - (box.Width * 0.25), box.Y - (box.Height * 0.25), box.Width * 1.5, box.Height * 1.5);
-                Assert.DoesNotContain(scene.Parcels, parcel => parcel.Intersects(blurred));
-                falsePositives += scene.Faces.Any(f => box.Overlap(f.Box) > 0.2) ? 0 : 1;
+                var face = scene.Faces.Any(f => box.Overlap(f.Box) > 0.2);
+                if (scene.Parcels.Any(parcel => parcel.Intersects(blurred)))
+                {
+                    onParcels.Add($"scene {seed}: {(face ? "a face's" : "a false positive's")} blur {blurred} covers a parcel");
+                }
+
+                falsePositives += face ? 0 : 1;
             }
         }
 
@@ -52,7 +58,8 @@ public sealed class FaceLabelledSetTests(FaceRedactionFixture fixture, ITestOutp
             output.WriteLine($"faces of {band} px: {found.GetValueOrDefault(band)} of {total.GetValueOrDefault(band)} found");
         }
 
-        output.WriteLine($"false positives (none on a parcel): {falsePositives} in 10 photos");
+        output.WriteLine($"false positives: {falsePositives} in 10 photos, {onParcels.Count} blurs on a parcel");
+        Assert.Empty(onParcels);
         var recall = found.Values.Sum() / (double)total.Values.Sum();
         Assert.True(recall >= 0.9, $"recall {recall:0.00} for faces of 80 px and more");
     }
