@@ -26,9 +26,15 @@ internal sealed class FaceRedactor : IDisposable
     {
         _options = options.Value;
         _routes = new HashSet<string>(_options.Routes, StringComparer.Ordinal);
-        _search = new FaceSearch((float)_options.ScoreThreshold, Grids: [2], TileSide: BlazeFace.InputSize, TileOverlap: 64, _options.MaxFaceShare);
+        _search = new FaceSearch((float)_options.ScoreThreshold, Grids: [2], TileSide: 320, TileOverlap: 80, _options.MaxFaceShare);
         _model = new Lazy<byte[]>(() => FaceModel.Load(_options.ModelPath), LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    /// <summary>
+    /// Side in pixels of the picture searched for a photo side of <paramref name="photoSide"/>: 3/8 of it (a JPEG decoded
+    /// at libjpeg's 3/8 scale), so a face of 80 px is 30 px in the picture and 24 px in the detector's input.
+    /// </summary>
+    public static long SearchSide(long photoSide) => ((photoSide * 3) + 7) / 8;
 
     /// <summary>Whether any photo may be redacted (on for the gateway or for some routes).</summary>
     public bool Configured => _options.Enabled || _routes.Count > 0;
@@ -49,8 +55,8 @@ internal sealed class FaceRedactor : IDisposable
 
     /// <summary>
     /// Faces in an upright picture (the photo, or a reduced copy of it), in the picture's pixels: over the whole
-    /// picture, a 2x2 grid and 256-pixel tiles overlapping by 64 pixels (1 + 4 + 20 runs of the detector for a
-    /// 1000x750 picture), so that faces from about 20 of its pixels are found.
+    /// picture, a 2x2 grid and 320-pixel tiles overlapping by 80 pixels, each reduced to the detector's 256 (1 + 4 + 30
+    /// runs for a 1500x1125 picture), so that faces from about 30 of its pixels are found.
     /// </summary>
     public List<FaceBox> Find(MagickImage picture)
     {
