@@ -18,6 +18,12 @@ internal sealed record FaceSearch(float Threshold, IReadOnlyList<int> Grids, int
 
     /// <summary>Least distance between the eye key points as a share of the box width; below it the box is no face.</summary>
     public const double MinEyeShare = 0.2;
+
+    /// <summary>
+    /// Least drop from the eyes to the mouth key point as a share of the box height (upright faces measure about 0.45; a
+    /// house number taken for a face measured 0.13-0.22, upside-down shapes below 0).
+    /// </summary>
+    public const double MinMouthShare = 0.25;
 }
 
 /// <summary>
@@ -74,13 +80,17 @@ internal static class FaceFinder
         return [.. Merge(found).Where(box => IsFace(box, limit))];
     }
 
-    /// <summary>The rule on top of the detector: a face is about square, not larger than the limit, with two eyes apart.</summary>
+    /// <summary>
+    /// The rule on top of the detector: a face is about square, not larger than the limit, with two eyes apart and the
+    /// mouth well below them.
+    /// </summary>
     public static bool IsFace(FaceBox box, double maxSide)
     {
         var aspect = box.Width / box.Height;
         return aspect is >= FaceSearch.MinAspect and <= FaceSearch.MaxAspect
             && Math.Max(box.Width, box.Height) <= maxSide
-            && box.EyeDistance >= FaceSearch.MinEyeShare * box.Width;
+            && box.EyeDistance >= FaceSearch.MinEyeShare * box.Width
+            && box.MouthDrop >= FaceSearch.MinMouthShare * box.Height;
     }
 
     private static void Search(BlazeFace detector, MagickImage picture, double x, double y, double width, double height, float threshold, byte[] buffer, List<FaceBox> found)

@@ -9,8 +9,8 @@ public sealed class FaceRedactionPipelineTests(FaceRedactionFixture fixture) : I
     [Fact]
     public async Task Jpeg_NoFace_StaysLosslesslyStrippedAndSaysItWasChecked()
     {
-        using var scene = FaceScenes.Make(seed: 7, faceSizes: [], lookalikes: false, width: 2000, height: 1500);
-        var original = FaceRedactionFixture.Jpeg(scene);
+        // A phone's JPEG: a doorstep with a parcel, EXIF with GPS, XMP, a comment and an ICC profile.
+        var original = TestPhotos.PhoneJpeg();
         var stripped = new System.Buffers.ArrayBufferWriter<byte>();
         JpegMetadataStripper.Strip(original, stripped);
 
@@ -55,8 +55,7 @@ public sealed class FaceRedactionPipelineTests(FaceRedactionFixture fixture) : I
         Assert.Equal(before.Width, after.Width);
         foreach (var face in scene.Faces)
         {
-            // Pixelated and blurred: far from the face, and without its detail (eyes, nose, mouth: the middle of the head).
-            Assert.True(MeanDifference(before, after, Inner(face.Box)) > 8, $"face of {face.Size} px not blurred");
+            // Pixelated and blurred: without the detail of eyes, nose and mouth (the middle of the head).
             Assert.True(Detail(after, Inner(face.Box)) < Detail(before, Inner(face.Box)) / 3, $"face of {face.Size} px keeps its detail");
         }
 
@@ -71,7 +70,7 @@ public sealed class FaceRedactionPipelineTests(FaceRedactionFixture fixture) : I
         var scale = thumbnail.Width / (double)before.Width;
         var big = scene.Faces[0].Box;
         var inThumbnail = new SceneBox(big.X * scale, big.Y * scale, big.Width * scale, big.Height * scale);
-        Assert.True(MeanDifference(plain, thumbnail, Inner(inThumbnail)) > 8, "the thumbnail shows the face");
+        Assert.True(Detail(thumbnail, Inner(inThumbnail)) < Detail(plain, Inner(inThumbnail)) / 2, "the thumbnail shows the face");
     }
 
     [Fact]
@@ -85,7 +84,7 @@ public sealed class FaceRedactionPipelineTests(FaceRedactionFixture fixture) : I
         Assert.Equal(1, result.Report!.FacesBlurred);
         using var before = new MagickImage(original);
         using var after = new MagickImage(result.StoredPath);
-        Assert.True(MeanDifference(before, after, Inner(scene.Faces[0].Box)) > 8);
+        Assert.True(Detail(after, Inner(scene.Faces[0].Box)) < Detail(before, Inner(scene.Faces[0].Box)) / 3);
         Assert.True(MeanDifference(before, after, scene.Parcels[0]) < 0.5);
     }
 

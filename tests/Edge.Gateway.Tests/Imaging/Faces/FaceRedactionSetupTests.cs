@@ -80,9 +80,11 @@ public sealed class FaceRedactionSetupTests
     [Fact]
     public void Rule_IgnoresBoxesTooLargeOrNotFaceShaped()
     {
-        Assert.True(FaceFinder.IsFace(new FaceBox(0, 0, 100, 110, 0.9f, 40), maxSide: 500));
-        Assert.False(FaceFinder.IsFace(new FaceBox(0, 0, 600, 600, 0.9f, 240), maxSide: 500));
-        Assert.False(FaceFinder.IsFace(new FaceBox(0, 0, 300, 100, 0.9f, 120), maxSide: 500));
-        Assert.False(FaceFinder.IsFace(new FaceBox(0, 0, 100, 100, 0.9f, 5), maxSide: 500));
+        Assert.True(FaceFinder.IsFace(new FaceBox(0, 0, 100, 110, 0.9f, 40, 48), maxSide: 500));
+        Assert.False(FaceFinder.IsFace(new FaceBox(0, 0, 600, 600, 0.9f, 240, 260), maxSide: 500));
+        Assert.False(FaceFinder.IsFace(new FaceBox(0, 0, 300, 100, 0.9f, 120, 45), maxSide: 500));
+        Assert.False(FaceFinder.IsFace(new FaceBox(0, 0, 100, 100, 0.9f, 5, 45), maxSide: 500));
+        Assert.False(FaceFinder.IsFace(new FaceBox(0, 0, 100, 100, 0.9f, 40, 13), maxSide: 500));
+        Assert.False(FaceFinder.IsFace(new FaceBox(0, 0, 100, 100, 0.9f, 40, -10), maxSide: 500));
     }
 }
