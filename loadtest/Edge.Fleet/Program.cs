@@ -21,6 +21,8 @@ const string Usage = """
       --cut-every 10s, with --kernel-cuts PATH/cut.sh --cut-mode both|client (kernel cuts on the gateway's port),
       or --cut-mode reset|half-open alone (the in-process proxy); --wire-device wl-c --initial-chunk-bytes N
       --fixed-chunk-bytes N (every chunk this size, to compare with the SDK's own) --trace true
+      --method tus: the tus reference client (loadtest/weaklink/tus/client.mjs, --tus-client) instead of the SDK, to
+      --tus-endpoint URL [http://192.0.2.2:5082/files/], --tus-chunk-bytes N [0: one PATCH] --tus-retry-ms N [250]
     """;
 
 try
@@ -28,7 +30,8 @@ try
     return args switch
     {
         ["weaklink-upload", .. var rest] => await WeaklinkUpload.RunAsync(ScenarioArguments.Parse(rest).Only("weaklink-upload",
-            "gateway", "sink", "signing-key", "photo-bytes", "cut-every", "cut-mode", "kernel-cuts", "wire-device", "case", "initial-chunk-bytes", "fixed-chunk-bytes", "trace")),
+            "gateway", "sink", "signing-key", "photo-bytes", "cut-every", "cut-mode", "kernel-cuts", "wire-device", "case", "initial-chunk-bytes", "fixed-chunk-bytes", "trace",
+            "method", "tus-endpoint", "tus-client", "tus-chunk-bytes", "tus-retry-ms")),
         ["tcp-sink", .. var rest] => await TcpSink.RunAsync(ScenarioArguments.Parse(rest).Only("tcp-sink", "port")),
         ["run", .. var rest] => await FleetRun.RunAsync(FleetOptions.Parse(rest)),
         ["-h" or "--help" or "help", ..] => Help(),

@@ -99,7 +99,7 @@ internal static class PhotoScenario
             try
             {
                 var started = Stopwatch.GetTimestamp();
-                var result = await pipeline.ProcessAsync(new PhotoSource(photo, size, "bench", "image/jpeg", work, redact), CancellationToken.None);
+                var result = await pipeline.ProcessAsync(new PhotoSource(photo, size, "bench", "image/jpeg", work, RedactFaces: redact), CancellationToken.None);
                 histogram?.RecordValue((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
                 last = result.Report;
             }

@@ -1,3 +1,5 @@
+using Edge.LoadTest.Abuse;
+using Edge.LoadTest.Chaos;
 using Edge.LoadTest.Forwarding;
 using Edge.LoadTest.Ghz;
 using Edge.LoadTest.Manifests;
@@ -29,7 +31,19 @@ internal static class LoadTestProgram
                    submit-to-COMMITTED percentiles (receipts watched with WatchReceipts)
           outage   the core down for --outage-seconds N (600) while --rate N (2000) scans/s arrive; backlog
                    build-up rate vs drain rate once the core is back
-          (scans, proofs and outage also take --redis HOST:PORT and --data DIR; the gateway hosts the core simulator)
+                    (scans, proofs and outage also take --redis HOST:PORT and --data DIR; the gateway hosts the core simulator;
+                   --redis-durability Warn lets them run on a Redis that does not fsync every write)
+          abuse    a victim fleet (--victims N (4) devices: a 4000x3000 photo through the real pipeline, then 10 scans, every
+                   250 ms) for --seconds N (30) without attackers, with them, and without again; the attack: idle TCP
+                   connections at --max-connections N (500), one device sending scans at 10x its rate, one opening empty
+                   uploads in a loop; p50/p99 per period, refusals, gateway peak RSS; --redis HOST:PORT --data DIR
+          chaos    gateway processes (embedded: one; Redis: two replicas on a durable redis-server) forwarding to the
+                   core simulator in its own process, under mixed load from --devices N (8) at --rate N scans/s (500;
+                   short 200) with a proof every --proof-every N (5) batches per device; --kills N (5; short 2) kill -9 of
+                   a random gateway at random moments, each started again; --outages N (1) core kills for
+                   --outage-seconds N (60; short 3), with --outage-scans N / --outage-proofs N sent during the outage
+                   instead of the load; --modes embedded,redis; --seed N; --short true (what ./test.sh runs).
+                   Reports drain time after each event, lost and duplicated items; exit code 1 if any
           reuse-threshold  photo reuse: generated porch scenes and transformed copies (re-encoded, resized, cropped,
                    brightened, rotated) hashed by the real photo pipeline; share of copies found and false matches
                    between different scenes per Hamming distance; --scenes N (150) --width N (1600) --concurrency N (2)
@@ -45,22 +59,24 @@ internal static class LoadTestProgram
                    --gateway HOST:PORT (127.0.0.1:5080) --data DIR (loadtest/ghz/data) --configs DIR (loadtest/ghz)
         """;
 
-    private static readonly string[] ForwardingOptions = ["concurrency", "data", "devices", "outage-seconds", "proofs", "rate", "redis", "seconds"];
+    private static readonly string[] ForwardingOptions = ["concurrency", "data", "devices", "outage-seconds", "proofs", "rate", "redis", "redis-durability", "seconds"];
 
     /// <summary>The options each scenario reads: anything else is a typo, refused rather than silently ignored.</summary>
     private static readonly Dictionary<string, string[]> KnownOptions = new(StringComparer.Ordinal)
     {
         ["photos"] = ["concurrency", "count", "faces", "warmup"],
-        [UploadScenario.Name] = ["chunk", "concurrency", "data", "photos", "redis", "size", "uploads"],
+        [UploadScenario.Name] = ["chunk", "concurrency", "data", "photos", "redis", "redis-durability", "size", "uploads"],
         // One runner reads these for all three.
         ["scans"] = ForwardingOptions,
         ["proofs"] = ForwardingOptions,
         ["outage"] = ForwardingOptions,
+        [AbuseScenario.Name] = ["data", "max-connections", "redis", "seconds", "victims"],
         [ManifestScenario.Name] = ["concurrency", "connections", "encoding", "only", "redis", "rounds", "seconds", "warmup"],
         [ReuseThresholdScenario.Name] = ["concurrency", "scenes", "width"],
         [ReuseIndexScenario.Name] = ["bands", "data", "lookups", "max-distance", "prints", "redis"],
         [GhzPreparation.Name] = ["chunk", "data", "gateway", "out", "photo-bytes", "route", "signing-key"],
         [GhzConfigCheck.Name] = ["calls", "configs", "data", "gateway", "root"],
+        [ChaosScenario.Name] = ChaosScenario.Options,
     };
 
     public static async Task<int> Main(string[] args)
@@ -110,6 +126,9 @@ internal static class LoadTestProgram
                 case ManifestScenario.Name:
                     report = await ManifestScenario.RunAsync(options);
                     break;
+                case AbuseScenario.Name:
+                    report = await AbuseScenario.RunAsync(options);
+                    break;
                 case ReuseThresholdScenario.Name:
                     report = await ReuseThresholdScenario.RunAsync(options);
                     break;
@@ -122,6 +141,11 @@ internal static class LoadTestProgram
                     return await GhzPreparation.RunAsync(options);
                 case GhzConfigCheck.Name:
                     return await GhzConfigCheck.RunAsync(options);
+                case ChaosScenario.Name:
+                    var (chaos, clean) = await ChaosScenario.RunAsync(options);
+                    chaos.Print(Console.Out);
+                    Console.WriteLine($"written {chaos.WriteJson(Path.Combine(FindRepositoryRoot(), "loadtest", "results"))}");
+                    return clean ? 0 : 1;
                 default:
                     Console.Error.WriteLine(Usage);
                     return 2;

@@ -34,7 +34,8 @@ dotnet build loadtest/Edge.LoadTest -c Release -v q -nologo >/dev/null
 if [ -z "${GATEWAY:-}" ]; then
   GATEWAY=127.0.0.1:${PORT:-5080}
   SIGNING_KEY=$(head -c 32 /dev/urandom | base64)
-  dotnet src/Edge.Gateway/bin/Release/net10.0/Edge.Gateway.dll --urls "http://$GATEWAY" --Edge:DataDirectory "$WORK/gateway" \
+  dotnet src/Edge.Gateway/bin/Release/net10.0/Edge.Gateway.dll --urls "http://$GATEWAY" --Edge:Transport:AllowCleartext true \
+    --Edge:DataDirectory "$WORK/gateway" \
     --Edge:Auth:SigningKey "$SIGNING_KEY" --Logging:LogLevel:Default Warning >"$WORK/gateway.log" 2>&1 &
   GATEWAY_PID=$!
   for _ in $(seq 1 120); do (exec 3<>"/dev/tcp/${GATEWAY%:*}/${GATEWAY#*:}") 2>/dev/null && break; sleep 0.5; done

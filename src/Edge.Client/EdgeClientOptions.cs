@@ -3,8 +3,17 @@ namespace Edge.Client;
 /// <summary>Settings of an <see cref="EdgeClient"/>. The defaults suit a handheld on a cellular link.</summary>
 public sealed class EdgeClientOptions
 {
-    /// <summary>The gateway's address, e.g. <c>https://edge.example.net</c>. Required.</summary>
+    /// <summary>
+    /// The gateway's address, e.g. <c>https://edge.example.net</c>. Required. An <c>http://</c> address is refused
+    /// unless <see cref="AllowTokenOverCleartext"/> is set: the device token would travel readable.
+    /// </summary>
     public Uri? GatewayAddress { get; set; }
+
+    /// <summary>
+    /// Lets the client send the device token to an <c>http://</c> (cleartext) gateway address, where anyone on the path
+    /// can read and replay it: for a gateway on the same host, a local development run or a test. Default: false.
+    /// </summary>
+    public bool AllowTokenOverCleartext { get; set; }
 
     /// <summary>
     /// Returns the device token (a JWT, without the <c>Bearer</c> prefix) for each call. Called once per call, so it
@@ -45,7 +54,7 @@ public sealed class EdgeClientOptions
 
     /// <summary>
     /// Chunk size until the client has measured the link's delivery rate (about a second into the first upload); after
-    /// that a chunk is what the link delivers in 150 ms, within <see cref="MinChunkBytes"/> and
+    /// that a chunk is what the link delivers in 75 ms, within <see cref="MinChunkBytes"/> and
     /// <see cref="MaxChunkBytes"/>. Default: 16384 (16 KiB).
     /// </summary>
     public int InitialChunkBytes { get; set; } = 16 * 1024;
@@ -60,7 +69,7 @@ public sealed class EdgeClientOptions
     /// Most bytes sent but not yet acknowledged as durable by the gateway; the sender waits for an acknowledgement
     /// beyond it, so a cut link never has more than this on the way. Within it the SDK keeps what the link needs: the
     /// delivery rate it measures from acknowledgements times two of the shortest round trips, in whole chunks, plus two
-    /// chunks (six 16 KiB chunks on a 1 Mbit/s, 200 ms round-trip link); more only queues bytes below the SDK. Until it
+    /// chunks (ten 8 KiB chunks on a 1 Mbit/s, 200 ms round-trip link); more only queues bytes below the SDK. Until it
     /// has measured, and on fast links, this maximum applies. At least two chunks are always allowed.
     /// Default: 262144 (256 KiB).
     /// </summary>
@@ -114,6 +123,13 @@ public sealed class EdgeClientOptions
         if (GatewayAddress is null)
         {
             throw new ArgumentException("GatewayAddress is required.", nameof(GatewayAddress));
+        }
+
+        if (GatewayAddress.Scheme != Uri.UriSchemeHttps && !(GatewayAddress.Scheme == Uri.UriSchemeHttp && AllowTokenOverCleartext))
+        {
+            throw new ArgumentException(GatewayAddress.Scheme == Uri.UriSchemeHttp
+                ? $"GatewayAddress {GatewayAddress} is http://: the device token would travel in cleartext. Use https://, or set AllowTokenOverCleartext for a gateway on this host or a test."
+                : $"GatewayAddress {GatewayAddress} must be https:// (or http:// with AllowTokenOverCleartext).", nameof(GatewayAddress));
         }
 
         if (TokenProvider is null)

@@ -36,6 +36,14 @@ public sealed class CoreSimulatorOptions
     /// <summary>The largest blob the core takes, in bytes. Default: 32 MiB.</summary>
     public long MaxBlobBytes { get; set; } = 32 * 1024 * 1024;
 
+    /// <summary>
+    /// Bearer token the caller (the gateway, <c>Edge:Core:AccessToken</c>) must send on every call of the core services
+    /// (Blobs, Proofs, Scans, Manifests); others end UNAUTHENTICATED. Empty: the core services are open, for local
+    /// use on loopback only. The Admin service (faults, counters) never asks for it: publish it on loopback only.
+    /// Default: empty.
+    /// </summary>
+    public string? AccessToken { get; set; }
+
     /// <summary>Faults in force from start; the Admin service replaces them at run time. Default: none.</summary>
     public CoreSimulatorFaultOptions Faults { get; set; } = new();
 }

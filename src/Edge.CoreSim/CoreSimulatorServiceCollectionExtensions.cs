@@ -7,6 +7,7 @@ using Edge.CoreSim.Hosting;
 using Edge.CoreSim.Manifests;
 using Edge.CoreSim.Proofs;
 using Edge.CoreSim.Scans;
+using Edge.CoreSim.Security;
 using Edge.CoreSim.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -46,17 +47,18 @@ public static class CoreSimulatorServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CoreSimulatorOptions>, CoreSimulatorOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
 
-        // Faults are confined to the core services: a host's own services never see the interceptor.
+        // The caller's token, then faults, on the core services only: a host's own services never see them.
         services.AddGrpc()
-            .AddServiceOptions<BlobsService>(o => o.Interceptors.Add<FaultInterceptor>())
-            .AddServiceOptions<ProofsService>(o => o.Interceptors.Add<FaultInterceptor>())
-            .AddServiceOptions<ScansService>(o => o.Interceptors.Add<FaultInterceptor>())
-            .AddServiceOptions<ManifestsService>(o => o.Interceptors.Add<FaultInterceptor>());
+            .AddServiceOptions<BlobsService>(CoreInterceptors)
+            .AddServiceOptions<ProofsService>(CoreInterceptors)
+            .AddServiceOptions<ScansService>(CoreInterceptors)
+            .AddServiceOptions<ManifestsService>(CoreInterceptors);
 
         services.TryAddSingleton<CoreDataDirectory>();
         services.TryAddSingleton<CoreCounters>();
         services.TryAddSingleton<FaultState>();
         services.TryAddSingleton<FaultInterceptor>();
+        services.TryAddSingleton<AccessTokenInterceptor>();
         services.TryAddSingleton(sp => new BlobStore(sp.GetRequiredService<CoreDataDirectory>().File("blobs")));
         services.TryAddSingleton(sp => new DeliveryLedger<DeliverProofRequest, DeliverProofResponse>(
             sp.GetRequiredService<CoreDataDirectory>().File("proofs.log"),
@@ -70,6 +72,13 @@ public static class CoreSimulatorServiceCollectionExtensions
         services.TryAddSingleton<ManifestCatalog>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CoreStorageStartup>());
         return services;
+    }
+
+    private static void CoreInterceptors<TService>(Grpc.AspNetCore.Server.GrpcServiceOptions<TService> options)
+        where TService : class
+    {
+        options.Interceptors.Add<AccessTokenInterceptor>();
+        options.Interceptors.Add<FaultInterceptor>();
     }
 
     /// <summary>Marks that the options binding was registered, so a second call does not bind twice.</summary>

@@ -7,6 +7,11 @@ if (args is [MintTokenCommand.Name, ..])
     return MintTokenCommand.Run(args[1..]);
 }
 
+if (args is [RevokeCommand.TokenName or RevokeCommand.DeviceName, ..])
+{
+    return await RevokeCommand.RunAsync(args[0], args[1..]);
+}
+
 if (args is [DeadLettersCommand.Name, ..])
 {
     return await DeadLettersCommand.RunAsync(args[1..]);

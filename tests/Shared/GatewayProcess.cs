@@ -34,8 +34,8 @@ public sealed class GatewayProcessOptions
 }
 
 /// <summary>
-/// The real gateway (the built Edge.Gateway.dll) as a process of its own on loopback, signing key
-/// <see cref="TestTokens.SigningKey"/>: for tests that kill it, run replicas, or must not meet its edge.v1 types in one
+/// The real gateway (the built Edge.Gateway.dll) as a process of its own on loopback (cleartext, allowed explicitly),
+/// signing key <see cref="TestTokens.SigningKey"/>, core token <see cref="TestTokens.CoreAccessToken"/>: for tests that kill it, run replicas, or must not meet its edge.v1 types in one
 /// compilation. Its output is kept for failure messages.
 /// </summary>
 public sealed class GatewayProcess : IAsyncDisposable
@@ -182,6 +182,9 @@ public sealed class GatewayProcess : IAsyncDisposable
             "--urls", $"http://127.0.0.1:{port}",
             "--Edge:DataDirectory", dataDirectory,
             "--Edge:Auth:SigningKey", TestTokens.SigningKey,
+            // Loopback cleartext outside Development must be asked for; one core token, so replicas share a core.
+            "--Edge:Transport:AllowCleartext", "true",
+            "--Edge:Core:AccessToken", TestTokens.CoreAccessToken,
         };
         if (options.Redis is not null)
         {

@@ -28,6 +28,7 @@ internal sealed class Device(int index, string routeId, string token, LinkProxy 
         var client = new EdgeClient(new EdgeClientOptions
         {
             GatewayAddress = new Uri($"http://127.0.0.1:{link.Port}"),
+            AllowTokenOverCleartext = true,
             TokenProvider = _ => ValueTask.FromResult(token),
             OutboxDirectory = Path.Combine(directory, "outbox"),
             OutboxKey = RandomNumberGenerator.GetBytes(32),

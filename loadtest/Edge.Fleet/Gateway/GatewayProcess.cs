@@ -51,6 +51,7 @@ internal sealed class GatewayProcess : IAsyncDisposable
             dll, "--urls", $"http://127.0.0.1:{port}",
             "--Edge:DataDirectory", dataDirectory,
             "--Edge:Auth:SigningKey", signingKey,
+            "--Edge:Transport:AllowCleartext", "true",
             "--Edge:Core:EmbeddedPort", corePort.ToString(CultureInfo.InvariantCulture),
             "--Logging:LogLevel:Default", "Warning",
         })

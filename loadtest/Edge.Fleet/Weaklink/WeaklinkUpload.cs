@@ -38,6 +38,15 @@ internal static class WeaklinkUpload
         var trace = arguments.String("trace") == "true";
         var wire = new WireCounter(arguments.String("wire-device") ?? "wl-c");
         var label = arguments.String("case") ?? (cutEvery > TimeSpan.Zero ? $"cut-{mode}" : "no-cuts");
+        // --method tus: the same photo by the tus reference client to its reference server (--tus-endpoint), one PATCH
+        // (--tus-chunk-bytes 0) or PATCHes of that size, retrying every --tus-retry-ms; kernel cuts on the tus port.
+        var method = arguments.String("method") ?? "sdk";
+        if (method is not ("sdk" or "tus") || (method == "tus" && cutEvery > TimeSpan.Zero && kernelCuts is null))
+        {
+            throw new ArgumentException("--method is sdk or tus; tus takes kernel cuts only (--kernel-cuts)");
+        }
+
+        var name = method == "tus" ? "tus" : "SDK";
         var cuts = cutEvery <= TimeSpan.Zero ? null : kernelCuts is not null
             ? new CutPlan(cutEvery, mode, kernelCuts, gateway.Port)
             : new CutPlan(cutEvery, mode == "half-open" ? "half-open" : "reset", null, gateway.Port);
@@ -57,10 +66,27 @@ internal static class WeaklinkUpload
             Console.WriteLine($"[{label}] plain TCP: {plain.TotalSeconds:0.00} s ({photo.Length * 8 / plain.TotalSeconds / 1e6:0.000} Mbit/s), " +
                 $"wire {Describe(plainWire)}");
 
-            await WarmUpAsync(gateway, key, work);
-            var sdkWireBefore = wire.Sent();
-            var run = await SdkUploadAsync(gateway, key, path, cuts, initialChunk, fixedChunk, trace, work);
-            var sdkWire = Difference(wire.Sent(), sdkWireBefore);
+            SdkRun run;
+            (long Bytes, long FirstSent)? sdkWire;
+            if (method == "tus")
+            {
+                var endpoint = new Uri(arguments.String("tus-endpoint") ?? "http://192.0.2.2:5082/files/");
+                var tusChunk = arguments.Int("tus-chunk-bytes", 0);
+                var client = arguments.String("tus-client") ?? Path.Combine(GatewayProcess.RepositoryRoot(), "loadtest", "weaklink", "tus", "client.mjs");
+                var plan = cuts is { Kernel: true } ? new KernelCutPlan(cuts.Script!, cuts.Every, cuts.Mode) : null;
+                var tus = await TusUpload.RunAsync(client, endpoint, path, tusChunk, TimeSpan.FromMilliseconds(arguments.Int("tus-retry-ms", 250)), plan,
+                    wire.Sent, trace);
+                run = new SdkRun(tus.Elapsed, null, tus.Cuts, tus.Patches, tus.MeanOutage);
+                sdkWire = Difference(tus.WireAfter, tus.WireBefore);
+            }
+            else
+            {
+                await WarmUpAsync(gateway, key, work);
+                var sdkWireBefore = wire.Sent();
+                run = await SdkUploadAsync(gateway, key, path, cuts, initialChunk, fixedChunk, trace, work);
+                sdkWire = Difference(wire.Sent(), sdkWireBefore);
+            }
+
             var record = run.Ledger?.Find(Convert.ToHexStringLower(SHA256.HashData(photo)));
             var ratio = run.Elapsed.TotalSeconds / plain.TotalSeconds;
             var extraWire = Difference(sdkWire, plainWire);
@@ -68,7 +94,7 @@ internal static class WeaklinkUpload
                 ? $", streams {record?.Streams ?? 0}, re-sent {ledger.ResentBytes:N0} B ({(run.Cuts == 0 ? 0 : ledger.ResentBytes / (double)run.Cuts):N0} B per cut, " +
                   $"average chunk {(ledger.Chunks == 0 ? 0 : (double)ledger.ChunkBytes / ledger.Chunks):N0} B)"
                 : string.Empty;
-            Console.WriteLine($"[{label}] SDK upload: {run.Elapsed.TotalSeconds:0.00} s, ratio {ratio:0.000}, cuts {run.Cuts}, attempts {run.Attempts}, " +
+            Console.WriteLine($"[{label}] {name} upload: {run.Elapsed.TotalSeconds:0.00} s, ratio {ratio:0.000}, cuts {run.Cuts}, {(method == "tus" ? "PATCH requests" : "attempts")} {run.Attempts}, " +
                 $"wire {Describe(sdkWire)}, beyond plain TCP {Describe(extraWire)}" +
                 (run.Cuts > 0 && extraWire is { } extra
                     ? $" (per cut {extra.Bytes / (double)run.Cuts:N0} B; {extra.FirstSent / (double)run.Cuts:N0} B without retransmissions)"
@@ -76,20 +102,21 @@ internal static class WeaklinkUpload
                 (run.MeanOutage is { } outage && run.Cuts > 0 ? $", outage {outage.TotalSeconds:0.00} s per cut" : string.Empty) + proxyFigures);
 
             var report = new BenchmarkReport($"weaklink-{label}");
+            report.Parameters["method"] = method;
             report.Parameters["photo_bytes"] = photo.Length.ToString(CultureInfo.InvariantCulture);
             report.Parameters["gateway"] = gateway.ToString();
             report.Parameters["initial_chunk_bytes"] = initialChunk.ToString(CultureInfo.InvariantCulture);
-            report.Parameters["chunk_bytes"] = fixedChunk > 0 ? fixedChunk.ToString(CultureInfo.InvariantCulture) : "the SDK's (150 ms of the link)";
+            report.Parameters["chunk_bytes"] = fixedChunk > 0 ? fixedChunk.ToString(CultureInfo.InvariantCulture) : "the SDK's (75 ms of the link)";
             report.Parameters["cuts"] = cuts?.Describe() ?? "none";
             report.Parameters["link"] = Environment.GetEnvironmentVariable("WEAKLINK_DESCRIPTION") ?? "see loadtest/weaklink/run.sh";
             report.Parameters["wire_device"] = wire.Device;
             report.Add("plain TCP time", plain.TotalSeconds, "s");
             report.Add("plain TCP goodput", photo.Length * 8 / plain.TotalSeconds / 1e6, "Mbit/s");
-            report.Add("SDK upload time", run.Elapsed.TotalSeconds, "s");
-            report.Add("SDK goodput", photo.Length * 8 / run.Elapsed.TotalSeconds / 1e6, "Mbit/s");
-            report.Add("ratio SDK / plain TCP", ratio, "x");
+            report.Add($"{name} upload time", run.Elapsed.TotalSeconds, "s");
+            report.Add($"{name} goodput", photo.Length * 8 / run.Elapsed.TotalSeconds / 1e6, "Mbit/s");
+            report.Add($"ratio {name} / plain TCP", ratio, "x");
             report.Add("cuts during the upload", run.Cuts, "");
-            report.Add("SDK attempts", run.Attempts, "");
+            report.Add(method == "tus" ? "tus PATCH requests" : "SDK attempts", run.Attempts, "");
             if (run.MeanOutage is { } meanOutage)
             {
                 report.Add("outage per cut (cut to restore, as cut.sh reports)", meanOutage.TotalSeconds, "s");
@@ -98,8 +125,8 @@ internal static class WeaklinkUpload
             if (plainWire is { } p && sdkWire is { } s)
             {
                 report.Add("plain TCP bytes on the wire", p.Bytes, "B");
-                report.Add("SDK bytes on the wire", s.Bytes, "B");
-                report.Add("SDK bytes on the wire beyond plain TCP, per cut", run.Cuts == 0 ? 0 : (s.Bytes - p.Bytes) / (double)run.Cuts, "B");
+                report.Add($"{name} bytes on the wire", s.Bytes, "B");
+                report.Add($"{name} bytes on the wire beyond plain TCP, per cut", run.Cuts == 0 ? 0 : (s.Bytes - p.Bytes) / (double)run.Cuts, "B");
                 report.Add("the same without TCP retransmissions, per cut", run.Cuts == 0 ? 0 : (s.FirstSent - p.FirstSent) / (double)run.Cuts, "B");
             }
 
@@ -137,6 +164,7 @@ internal static class WeaklinkUpload
         await using var client = new EdgeClient(new EdgeClientOptions
         {
             GatewayAddress = gateway,
+            AllowTokenOverCleartext = true,
             TokenProvider = _ => ValueTask.FromResult(token),
             OutboxDirectory = Path.Combine(work, "warm-up-outbox"),
             OutboxKey = RandomNumberGenerator.GetBytes(32),
@@ -194,6 +222,7 @@ internal static class WeaklinkUpload
             await using var client = new EdgeClient(new EdgeClientOptions
             {
                 GatewayAddress = address,
+                AllowTokenOverCleartext = true,
                 TokenProvider = _ => ValueTask.FromResult(token),
                 OutboxDirectory = Path.Combine(work, "outbox"),
                 OutboxKey = RandomNumberGenerator.GetBytes(32),

@@ -30,7 +30,8 @@ internal static class ForwardingScenario
         var port = UploadGatewayRole.FreePort();
         var corePort = UploadGatewayRole.FreePort();
         using var gateway = await UploadGatewayRole.StartProcessAsync(port, data, key, arguments.String("redis"),
-            "--pipeline", "photos", "--core-port", corePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--max-retry-delay", "00:00:01");
+            "--pipeline", "photos", "--core-port", corePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--max-retry-delay", "00:00:01",
+            "--redis-durability", arguments.String("redis-durability") ?? "Require");
         try
         {
             var signingKey = DeviceTokens.ResolveKey(new DeviceTokenOptions { SigningKey = key }, data, out _);
@@ -128,7 +129,8 @@ internal static class ForwardingScenario
         var total = arguments.Int("proofs", 2000);
         var concurrency = Math.Min(arguments.Int("concurrency", 16), headers.Length);
         var rate = arguments.Int("rate", 0);
-        var photos = await UploadPhotosAsync(channel, headers, 8);
+        // A proof names only photos its own device uploaded: one photo per submitting device.
+        var photos = await UploadPhotosAsync(channel, headers, concurrency, perDevice: true);
         var proofs = new Edge.V1.Proofs.ProofsClient(channel);
 
         // Like a driver: the route's manifest first; proofs close its first stop that allows photos, at the door.
@@ -205,7 +207,7 @@ internal static class ForwardingScenario
                     DeliveredAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
                     Location = new Edge.V1.DeviceLocation { Latitude = stop.Location.Latitude, Longitude = stop.Location.Longitude, AccuracyMeters = 6 },
                     PlaceLeft = Edge.V1.PlaceLeft.FrontDoor,
-                    PhotoSha256 = { photos[i % photos.Length] },
+                    PhotoSha256 = { photos[d] },
                 }, headers[d]);
             }
         })));
@@ -286,7 +288,8 @@ internal static class ForwardingScenario
         report.Add("drain / build-up", drainRate / buildUp, "x");
     }
 
-    private static async Task<string[]> UploadPhotosAsync(GrpcChannel channel, Metadata[] headers, int count)
+    /// <summary>Uploads <paramref name="count"/> distinct photos; photo i from device i when <paramref name="perDevice"/>, else all from device 0.</summary>
+    internal static async Task<string[]> UploadPhotosAsync(GrpcChannel channel, Metadata[] headers, int count, bool perDevice = false)
     {
         var uploads = new Edge.V1.Uploads.UploadsClient(channel);
         var digests = new string[count];
@@ -294,7 +297,7 @@ internal static class ForwardingScenario
         {
             var bytes = DoorstepJpeg(1200 + i, 900);
             var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-            using var call = uploads.Upload(headers[0]);
+            using var call = uploads.Upload(headers[perDevice ? i : 0]);
             await call.RequestStream.WriteAsync(new UploadRequest { Start = new UploadStart { UploadId = $"bench-photo-{i}", Sha256 = sha, SizeBytes = bytes.Length, ContentType = "image/jpeg" } });
             for (var offset = 0; offset < bytes.Length; offset += 65536)
             {

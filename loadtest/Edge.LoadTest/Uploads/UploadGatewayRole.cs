@@ -35,7 +35,14 @@ internal static class UploadGatewayRole
         }
 
         var process = Process.Start(start)!;
-        if (await process.StandardOutput.ReadLineAsync() != "ready")
+
+        // Warnings the gateway logs while it starts (a Redis that is not durable, with Warn) come before "ready".
+        string? line;
+        while ((line = await process.StandardOutput.ReadLineAsync()) is not null && line != "ready")
+        {
+        }
+
+        if (line != "ready")
         {
             process.Kill(entireProcessTree: true);
             process.Dispose();
@@ -87,13 +94,35 @@ internal static class UploadGatewayRole
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["urls"] = $"http://127.0.0.1:{arguments.String("port")}",
+            ["Edge:Transport:AllowCleartext"] = "true",
             ["Edge:DataDirectory"] = arguments.String("data"),
             ["Edge:Redis"] = arguments.String("redis"),
             ["Edge:Auth:SigningKey"] = arguments.String("signing-key"),
             ["Logging:LogLevel:Default"] = "Warning",
             ["Edge:Core:EmbeddedPort"] = arguments.String("core-port"),
             ["Edge:Forwarding:MaxRetryDelay"] = arguments.String("max-retry-delay"),
+            ["Edge:RedisDurability"] = arguments.String("redis-durability"),
         });
+        if (arguments.String("max-connections") is { } maxConnections)
+        {
+            builder.Configuration["Edge:Connections:MaxConnections"] = maxConnections;
+        }
+
+        // Throughput runners make a few simulated devices send what a depot's fleet sends: the per-device rates are
+        // lifted unless the runner measures the budgets themselves (--device-limits default).
+        if (arguments.String("device-limits") != "default")
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Edge:Limits:UploadStartsPerSecond"] = "1000000",
+                ["Edge:Limits:UploadStartBurst"] = "1000000",
+                ["Edge:Limits:ScanEventsPerSecond"] = "1000000",
+                ["Edge:Limits:ScanEventBurst"] = "10000000",
+                ["Edge:Limits:ProofsPerSecond"] = "1000000",
+                ["Edge:Limits:ProofBurst"] = "1000000",
+            });
+        }
+
         if (arguments.String("pipeline") != "photos")
         {
             builder.Services.AddSingleton<IPhotoPipeline, PassthroughPhotoPipeline>();

@@ -38,7 +38,8 @@ internal static class UploadScenario
         }
 
         Console.WriteLine($"uploads: {total} x {size:N0} bytes in {chunk / 1024} KiB chunks, {concurrency} at a time, data in {data}");
-        using var gateway = await UploadGatewayRole.StartProcessAsync(port, data, key, arguments.String("redis"), "--pipeline", photos ? "photos" : "passthrough", "--count-large-allocations", "true");
+        using var gateway = await UploadGatewayRole.StartProcessAsync(port, data, key, arguments.String("redis"), "--pipeline", photos ? "photos" : "passthrough", "--count-large-allocations", "true",
+            "--redis-durability", arguments.String("redis-durability") ?? "Require");
         try
         {
 

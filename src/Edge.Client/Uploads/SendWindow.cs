@@ -47,7 +47,8 @@ internal sealed class SendWindow(long acknowledged, WindowSizer sizer, TimeProvi
 
     /// <summary>
     /// The offset and length of the next chunk to send, or a task to wait on before asking again, or offset -1 when the
-    /// stream is done. Before the started answer only one chunk of at most <see cref="BeforeStartedBytes"/> goes out.
+    /// stream is done. Before the started answer at most <see cref="BeforeStartedBytes"/> go out, in chunks of the
+    /// usual size (the last one cut to fit).
     /// </summary>
     public (long Offset, int Length, Task? Wait) NextChunk(long size, int chunkSize)
     {
@@ -60,12 +61,13 @@ internal sealed class SendWindow(long acknowledged, WindowSizer sizer, TimeProvi
 
             if (!_started)
             {
-                if (_next > _acknowledged || _next >= size)
+                var ahead = _next - _acknowledged;
+                if (ahead >= BeforeStartedBytes || _next >= size)
                 {
                     return (0, 0, _changed.WaitAsync());
                 }
 
-                chunkSize = Math.Min(chunkSize, BeforeStartedBytes);
+                chunkSize = (int)Math.Min(chunkSize, BeforeStartedBytes - ahead);
             }
             else if (_next >= size || (_next > _acknowledged && _next + chunkSize - _acknowledged > sizer.Window(chunkSize)))
             {

@@ -39,8 +39,9 @@ internal sealed partial class BlobStore
         var data = Path.GetFullPath(options.Value.DataDirectory);
         _root = Path.Combine(data, "blobs", "sha256");
         _temp = Path.Combine(data, "tmp", "blobs");
-        Directory.CreateDirectory(_root);
-        Directory.CreateDirectory(_temp);
+        PrivateFiles.CreateDataDirectory(data);
+        PrivateFiles.CreateDirectory(_root);
+        PrivateFiles.CreateDirectory(_temp);
     }
 
     /// <summary>The store's root (<c>blobs/sha256</c>).</summary>
@@ -78,7 +79,9 @@ internal sealed partial class BlobStore
         }
 
         var directory = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(directory);
+        PrivateFiles.CreateDirectory(directory);
+        // Stored photos are the gateway's user's only (0600), whatever wrote the file (the image library, a copy).
+        PrivateFiles.Narrow(sourcePath);
         FileSync.SyncFile(sourcePath);
         if (mode == PutMode.Move)
         {
@@ -182,6 +185,7 @@ internal sealed partial class BlobStore
         try
         {
             File.Copy(source, temp);
+            PrivateFiles.Narrow(temp);
             FileSync.SyncFile(temp);
             MoveNoReplace(temp, target);
         }

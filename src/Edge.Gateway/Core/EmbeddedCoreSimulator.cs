@@ -1,5 +1,6 @@
 using Edge.CoreSim;
 using Edge.Gateway.Hosting;
+using Edge.Gateway.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -12,7 +13,8 @@ namespace Edge.Gateway.Core;
 /// so that the zero-setup gateway is a whole system and forwards through the real gRPC path. Its state lives in
 /// <c>&lt;data&gt;/core</c>.
 /// </summary>
-internal sealed class EmbeddedCoreSimulator(IOptions<CoreOptions> options, IOptions<EdgeOptions> edge, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+internal sealed class EmbeddedCoreSimulator(IOptions<CoreOptions> options, IOptions<EdgeOptions> edge, CoreCredentials credentials, ILoggerFactory loggerFactory)
+    : IHostedService, IAsyncDisposable
 {
     private readonly TaskCompletionSource<Uri> _address = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WebApplication? _app;
@@ -22,6 +24,8 @@ internal sealed class EmbeddedCoreSimulator(IOptions<CoreOptions> options, IOpti
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var directory = Path.Combine(Path.GetFullPath(edge.Value.DataDirectory), "core");
+        PrivateFiles.CreateDirectory(directory);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Services.AddSingleton(loggerFactory);
 
@@ -30,7 +34,9 @@ internal sealed class EmbeddedCoreSimulator(IOptions<CoreOptions> options, IOpti
         builder.Services.AddSingleton<IHostLifetime, InnerHostLifetime>();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["CoreSim:DataDirectory"] = Path.Combine(Path.GetFullPath(edge.Value.DataDirectory), "core"),
+            ["CoreSim:DataDirectory"] = directory,
+            // Checked on every call, as a real core would: a local process cannot call it without the token.
+            ["CoreSim:AccessToken"] = credentials.AccessToken,
         });
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, options.Value.EmbeddedPort,
             listen => listen.Protocols = HttpProtocols.Http2));

@@ -25,9 +25,8 @@ internal sealed partial class EdgeMetrics
     private readonly Counter<long> _forwarded;
     private readonly Counter<long> _forwardRetries;
     private readonly Counter<long> _deadLetters;
-    private readonly long[] _outboxDepth = new long[2];
-    private readonly double[] _outboxAge = new double[2];
-    private int _breakerState;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Endpoint, Forwarding.OutboxLane Lane), int> _breakerStates = new();
+    private Func<Forwarding.OutboxLane, (long Depth, double AgeSeconds)>? _outbox;
 
     public EdgeMetrics(IMeterFactory meterFactory)
     {
@@ -49,22 +48,18 @@ internal sealed partial class EdgeMetrics
         _forwarded = meter.CreateCounter<long>("edge.forward.items", "{item}", "Items the core answered for good, by lane and outcome (committed, rejected).");
         _forwardRetries = meter.CreateCounter<long>("edge.forward.retries", "{call}", "Calls to the core retried after a transient failure.");
         _deadLetters = meter.CreateCounter<long>("edge.forward.dead_letters", "{item}", "Items moved to the dead-letter list, by lane.");
-        meter.CreateObservableGauge("edge.outbox.depth", () => new[]
-        {
-            new Measurement<long>(Volatile.Read(ref _outboxDepth[0]), new KeyValuePair<string, object?>("lane", "scans")),
-            new Measurement<long>(Volatile.Read(ref _outboxDepth[1]), new KeyValuePair<string, object?>("lane", "proofs")),
-        }, "{entry}", "Outbox entries waiting for the core (all replicas).");
-        meter.CreateObservableGauge("edge.outbox.age", () => new[]
-        {
-            new Measurement<double>(Volatile.Read(ref _outboxAge[0]), new KeyValuePair<string, object?>("lane", "scans")),
-            new Measurement<double>(Volatile.Read(ref _outboxAge[1]), new KeyValuePair<string, object?>("lane", "proofs")),
-        }, "s", "Age of the oldest outbox entry.");
-        meter.CreateObservableGauge("edge.forward.breaker.state", () => Volatile.Read(ref _breakerState), "{state}",
-            "Circuit breaker towards the core: 0 closed, 1 half-open, 2 open.");
+        meter.CreateObservableGauge("edge.outbox.depth", () => OutboxMeasurements(b => b.Depth), "{entry}",
+            "Outbox entries waiting for the core (all replicas), measured when read (at most 1 s old by default).");
+        meter.CreateObservableGauge("edge.outbox.age", () => OutboxMeasurements(b => b.AgeSeconds), "s",
+            "Age of the oldest outbox entry, measured when read (at most 1 s old by default).");
+        meter.CreateObservableGauge("edge.forward.breaker.state", () => _breakerStates.Select(kv => new Measurement<int>(kv.Value,
+            new KeyValuePair<string, object?>("lane", LaneName(kv.Key.Lane)), new KeyValuePair<string, object?>("endpoint", kv.Key.Endpoint))), "{state}",
+            "Circuit breaker of each lane towards each core endpoint: 0 closed, 1 half-open, 2 open.");
         meter.CreateObservableGauge("edge.staging.bytes", () => Volatile.Read(ref _stagingBytes), "By", "Declared bytes of unfinished uploads.");
         CreateManifestInstruments(meter);
         CreatePhotoInstruments(meter);
         CreatePhotoReuseInstruments(meter);
+        CreateLimitInstruments(meter);
     }
 
     public void UploadStarted(bool resumed, bool tookOver)
@@ -117,14 +112,23 @@ internal sealed partial class EdgeMetrics
 
     public void DeadLettered(Forwarding.OutboxLane lane) => _deadLetters.Add(1, new KeyValuePair<string, object?>("lane", LaneName(lane)));
 
-    public void SetOutboxBacklog(Forwarding.OutboxLane lane, long depth, TimeSpan oldestAge)
-    {
-        Volatile.Write(ref _outboxDepth[(int)lane], depth);
-        Volatile.Write(ref _outboxAge[(int)lane], Math.Max(0, oldestAge.TotalSeconds));
-    }
+    /// <summary>Where the outbox gauges read the backlog of a lane when the metrics are collected.</summary>
+    public void ObserveOutbox(Func<Forwarding.OutboxLane, (long Depth, double AgeSeconds)> read) => Volatile.Write(ref _outbox, read);
 
     /// <summary>0 closed, 1 half-open, 2 open.</summary>
-    public void SetBreakerState(int state) => Volatile.Write(ref _breakerState, state);
+    public void SetBreakerState(string endpoint, Forwarding.OutboxLane lane, int state) => _breakerStates[(endpoint, lane)] = state;
+
+    private IEnumerable<Measurement<T>> OutboxMeasurements<T>(Func<(long Depth, double AgeSeconds), T> select)
+        where T : struct
+    {
+        if (Volatile.Read(ref _outbox) is not { } read)
+        {
+            return [];
+        }
+
+        return [new Measurement<T>(select(read(Forwarding.OutboxLane.Scans)), new KeyValuePair<string, object?>("lane", "scans")),
+            new Measurement<T>(select(read(Forwarding.OutboxLane.Proofs)), new KeyValuePair<string, object?>("lane", "proofs"))];
+    }
 
     private static string LaneName(Forwarding.OutboxLane lane) => lane == Forwarding.OutboxLane.Scans ? "scans" : "proofs";
 }

@@ -66,6 +66,11 @@ internal static class EventIds
     // 508: photo released (now BlobReleased, 700).
     public const int ForwardSweepFailed = 509;
     public const int ForwardBlobUploaded = 510;
+    public const int ForwardReplicaLeaseAcquired = 511;
+    public const int ForwardReplicaIdInUse = 512;
+    public const int ForwardReplicaLeaseLost = 513;
+    public const int ForwardOwnEntriesReleased = 514;
+    public const int ForwardBacklogMeasureFailed = 515;
 
     // Scans: 600-699
     public const int ScanRecorded = 600;
@@ -79,4 +84,17 @@ internal static class EventIds
     // Hosting (every call): 800-899
     public const int CallUnexpectedError = 800;
     public const int CallStatusMessageBounded = 801;
+
+    // Limits (per-device budgets, connections): 900-999
+    public const int LimitRefused = 900;
+    public const int ConnectionLimitLowered = 901;
+
+    // Security (tokens, transport): 1000-1099
+    public const int SecurityRevocationRefreshFailed = 1000;
+
+    // State store (Redis persistence): 1100-1199
+    public const int RedisDurabilityVerified = 1100;
+    public const int RedisNotDurable = 1101;
+    public const int RedisDurabilityUnknown = 1102;
+    public const int RedisDurabilityRefused = 1103;
 }

@@ -3,9 +3,9 @@ using Edge.Gateway.Core;
 using Edge.Gateway.Blobs;
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Proofs;
+using Edge.Gateway.Scans;
 using Edge.Gateway.Storage;
 using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
 namespace Edge.Gateway.Forwarding;
@@ -36,7 +36,7 @@ internal sealed class CoreDelivery(
     public async Task DeliverScansAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken)
     {
         var request = new DeliverScansRequest();
-        request.Events.AddRange(entries.Select(e => ScanEvent.Parser.ParseFrom(e.Payload)));
+        request.Events.AddRange(entries.Select(e => ScanWire.ToCore(ScanRecordCodec.Decode(e.Payload))));
         var client = new global::Core.V1.Scans.ScansClient(await core.GetChannelAsync(cancellationToken));
         DeliverScansResponse response;
         try
@@ -81,37 +81,38 @@ internal sealed class CoreDelivery(
             return;
         }
 
-        if (record.Receipt.Status is V1.ProofStatus.Committed or V1.ProofStatus.Rejected)
+        if (record.Receipt.IsFinal)
         {
             return;
         }
 
+        var request = ProofWire.ToCore(record.Proof);
         var channel = await core.GetChannelAsync(cancellationToken);
-        var missingHere = await UploadMissingBlobsAsync(new global::Core.V1.Blobs.BlobsClient(channel), record.Request, cancellationToken);
+        var missingHere = await UploadMissingBlobsAsync(new global::Core.V1.Blobs.BlobsClient(channel), request, cancellationToken);
         if (missingHere is not null)
         {
-            await FinishAsync(entry, record, V1.ProofStatus.Rejected, $"photo {missingHere} is no longer on the gateway", cancellationToken);
+            await FinishAsync(entry, record, ProofState.Rejected, $"photo {missingHere} is no longer on the gateway", cancellationToken);
             return;
         }
 
         DeliverProofResponse response;
         try
         {
-            response = await new global::Core.V1.Proofs.ProofsClient(channel).DeliverProofAsync(record.Request, deadline: Deadline(), cancellationToken: cancellationToken);
+            response = await new global::Core.V1.Proofs.ProofsClient(channel).DeliverProofAsync(request, deadline: Deadline(), cancellationToken: cancellationToken);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
         {
-            await FinishAsync(entry, record, V1.ProofStatus.Rejected, "the core called the proof malformed: " + e.Status.Detail, cancellationToken);
+            await FinishAsync(entry, record, ProofState.Rejected, "the core called the proof malformed: " + e.Status.Detail, cancellationToken);
             return;
         }
 
         if (response.Outcome == DeliveryOutcome.Rejected)
         {
-            await FinishAsync(entry, record, V1.ProofStatus.Rejected, response.Reason, cancellationToken);
+            await FinishAsync(entry, record, ProofState.Rejected, response.Reason, cancellationToken);
         }
         else
         {
-            await FinishAsync(entry, record, V1.ProofStatus.Committed, string.Empty, cancellationToken);
+            await FinishAsync(entry, record, ProofState.Committed, string.Empty, cancellationToken);
             ForwardingLog.ProofCommitted(logger, entry.ItemId, response.Outcome.ToString());
         }
     }
@@ -167,20 +168,17 @@ internal sealed class CoreDelivery(
         ForwardingLog.BlobUploaded(logger, response.Sha256, response.SizeBytes);
     }
 
-    private async Task FinishAsync(OutboxEntry entry, ProofRecord record, V1.ProofStatus status, string reason, CancellationToken cancellationToken)
+    private async Task FinishAsync(OutboxEntry entry, ProofRecord record, ProofState status, string reason, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
-        if (status == V1.ProofStatus.Rejected)
+        if (status == ProofState.Rejected)
         {
             await DeadLetterAsync(entry, reason, cancellationToken);
         }
 
-        var receipt = record.Receipt.Clone();
-        receipt.Status = status;
-        receipt.Reason = reason;
-        receipt.UpdatedAt = Timestamp.FromDateTimeOffset(now);
+        var receipt = record.Receipt with { Status = status, Reason = reason, UpdatedAt = now };
         await proofs.SetReceiptAsync(entry.ItemId, receipt, cancellationToken);
-        metrics.Forwarded(OutboxLane.Proofs, status == V1.ProofStatus.Committed, now - entry.EnqueuedAt);
+        metrics.Forwarded(OutboxLane.Proofs, status == ProofState.Committed, now - entry.EnqueuedAt);
         try
         {
             await receipts.PublishAsync(record.DeviceId, receipt, cancellationToken);

@@ -1,6 +1,5 @@
 using Edge.Gateway.Hosting;
 using Edge.Gateway.Proofs;
-using Google.Protobuf.WellKnownTypes;
 
 namespace Edge.Gateway.Forwarding;
 
@@ -70,10 +69,7 @@ internal static class DeadLettersCommand
             var proofs = services.GetRequiredService<IProofStore>();
             if (await proofs.GetAsync(letter.ItemId, CancellationToken.None) is { } record)
             {
-                var receipt = record.Receipt.Clone();
-                receipt.Status = V1.ProofStatus.Received;
-                receipt.Reason = string.Empty;
-                receipt.UpdatedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
+                var receipt = record.Receipt with { Status = ProofState.Received, Reason = string.Empty, UpdatedAt = DateTimeOffset.UtcNow };
                 await proofs.SetReceiptAsync(letter.ItemId, receipt, CancellationToken.None);
             }
         }

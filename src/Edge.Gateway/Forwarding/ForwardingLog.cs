@@ -16,11 +16,11 @@ internal static partial class ForwardingLog
     [LoggerMessage(EventIds.ForwardWillRetry, LogLevel.Information, "The core did not take {Count} {Lane} entries ({Reason}); next try in {Delay}.")]
     public static partial void WillRetry(ILogger logger, int count, OutboxLane lane, string reason, TimeSpan delay);
 
-    [LoggerMessage(EventIds.ForwardBreakerOpened, LogLevel.Warning, "Circuit breaker towards the core opened for {BreakDuration}.")]
-    public static partial void BreakerOpened(ILogger logger, TimeSpan breakDuration);
+    [LoggerMessage(EventIds.ForwardBreakerOpened, LogLevel.Warning, "Circuit breaker of the {Lane} lane towards the core ({Endpoint}) opened; next trial call in {BreakDuration}.")]
+    public static partial void BreakerOpened(ILogger logger, OutboxLane lane, string endpoint, TimeSpan breakDuration);
 
-    [LoggerMessage(EventIds.ForwardBreakerClosed, LogLevel.Information, "Circuit breaker towards the core closed: the core answers again.")]
-    public static partial void BreakerClosed(ILogger logger);
+    [LoggerMessage(EventIds.ForwardBreakerClosed, LogLevel.Information, "Circuit breaker of the {Lane} lane towards the core ({Endpoint}) closed: the core answers again.")]
+    public static partial void BreakerClosed(ILogger logger, OutboxLane lane, string endpoint);
 
     [LoggerMessage(EventIds.ForwarderFailed, LogLevel.Error, "Forwarder {Lane} failed; retrying in {Delay}.")]
     public static partial void ForwarderFailed(ILogger logger, OutboxLane lane, TimeSpan delay, Exception exception);
@@ -31,7 +31,21 @@ internal static partial class ForwardingLog
 
     [LoggerMessage(EventIds.ForwardSweepFailed, LogLevel.Error, "Sweeping dedupe records and released photos failed.")]
     public static partial void SweepFailed(ILogger logger, Exception exception);
-
     [LoggerMessage(EventIds.ForwardBlobUploaded, LogLevel.Debug, "Uploaded blob {Sha256} ({Size} bytes) to the core.")]
     public static partial void BlobUploaded(ILogger logger, string sha256, long size);
+
+    [LoggerMessage(EventIds.ForwardBacklogMeasureFailed, LogLevel.Warning, "Measuring the outbox backlog for the metrics failed; the last figures stay.")]
+    public static partial void BacklogMeasureFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventIds.ForwardReplicaLeaseAcquired, LogLevel.Information, "This process forwards as replica {ReplicaId}.")]
+    public static partial void ReplicaLeaseAcquired(ILogger logger, string replicaId);
+
+    [LoggerMessage(EventIds.ForwardReplicaIdInUse, LogLevel.Warning, "Replica id {ReplicaId} (the host name) is held by another live gateway; this process forwards as {Fallback}, which a restart does not keep. Give each replica its own Edge:ReplicaId.")]
+    public static partial void ReplicaIdInUse(ILogger logger, string replicaId, string fallback);
+
+    [LoggerMessage(EventIds.ForwardReplicaLeaseLost, LogLevel.Error, "The lease on replica id {ReplicaId} was lost ({Reason}); taking it again.")]
+    public static partial void ReplicaLeaseLost(ILogger logger, string replicaId, string reason);
+
+    [LoggerMessage(EventIds.ForwardOwnEntriesReleased, LogLevel.Information, "{Count} outbox entries held by this replica's previous process are free to take at once.")]
+    public static partial void OwnEntriesReleased(ILogger logger, long count);
 }

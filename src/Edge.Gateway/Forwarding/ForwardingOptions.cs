@@ -43,8 +43,26 @@ public sealed class ForwardingOptions
     /// <summary>Longest wait between two rounds for entries the core did not take. Default: 30 seconds.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long the circuit breaker stays open (no calls) after the core failed too often. Default: 5 seconds.</summary>
-    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long a lane's circuit breaker stays open after the core failed too often (at least half of at least 4 calls
+    /// within 10 seconds) before one trial call goes through; the trial's success closes it and sends everything held
+    /// at once, so the core's return is noticed within about this long. Default: 500 ms.
+    /// </summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Most scan entries one scan forwarder holds at once: while the core fails it keeps taking and parking entries up
+    /// to this many, so they go at full rate when it returns. Default: 5000.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxHeldScans { get; set; } = 5000;
+
+    /// <summary>
+    /// Most proof entries one proof forwarder holds at once (parked while the core fails or a proof waits for a retry;
+    /// delivered <see cref="ProofBatchSize"/> at a time). Default: 64.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxHeldProofs { get; set; } = 64;
 
     /// <summary>
     /// How long the gateway remembers a scan event id (and a finished proof) to answer duplicates. Must cover a
@@ -61,6 +79,9 @@ public sealed class ForwardingOptions
     /// <summary>How often expired dedupe records and released photos are removed. Default: 10 minutes.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>How often outbox depth and age are measured for the metrics. Default: 5 seconds.</summary>
-    public TimeSpan BacklogMeasureInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Outbox depth and age are measured when the metrics are read; a read within this long of the last measurement
+    /// reuses it (so the figures are never older than this). Default: 1 second.
+    /// </summary>
+    public TimeSpan BacklogMeasureInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

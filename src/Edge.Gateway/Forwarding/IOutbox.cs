@@ -11,7 +11,7 @@ internal enum OutboxLane
 /// <param name="EntryId">The outbox's own id of the entry (Redis stream id, or SQLite row id).</param>
 /// <param name="Lane">Scans or proofs.</param>
 /// <param name="ItemId">The scan event id or proof id.</param>
-/// <param name="Payload">The <c>core.v1.ScanEvent</c> for a scan; empty for a proof (its record holds the request).</param>
+/// <param name="Payload">The <c>ScanRecord</c> (JSON) for a scan; empty for a proof (its record holds the proof).</param>
 /// <param name="EnqueuedAt">When intake added the entry.</param>
 internal sealed record OutboxEntry(string EntryId, OutboxLane Lane, string ItemId, byte[] Payload, DateTimeOffset EnqueuedAt);
 
@@ -45,11 +45,13 @@ internal interface IOutbox
     Task<OutboxBacklog> GetBacklogAsync(OutboxLane lane, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Called once as this process's forwarders start. Embedded mode (one gateway process per state file) releases
-    /// every lease, since no forwarder of an earlier run is alive; Redis mode leaves them, since other replicas'
-    /// forwarders may be, and a dead one's entries are claimed after the claim timeout.
+    /// Called once as this process's forwarders start, holding <paramref name="replicaId"/>. Embedded mode (one gateway
+    /// process per state file) releases every lease, since no forwarder of an earlier run is alive; Redis mode makes the
+    /// entries held by this replica's earlier processes (consumers named after the replica) free to take at once, and
+    /// leaves other replicas' alone: a dead one's entries are claimed after the claim timeout.
     /// </summary>
-    Task ReleaseStaleLeasesAsync(CancellationToken cancellationToken);
+    /// <returns>How many entries were freed.</returns>
+    Task<long> ReleaseStaleLeasesAsync(string replicaId, CancellationToken cancellationToken);
 }
 
 /// <summary>An item the core refused for good, kept for operators to inspect and replay.</summary>

@@ -3,6 +3,7 @@ using Edge.Gateway.Core;
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Forwarding;
 using Edge.Gateway.Imaging;
+using Edge.Gateway.Limits;
 using Edge.Gateway.Proofs;
 using Edge.Gateway.Proofs.Reuse;
 using Edge.Gateway.Scans;
@@ -22,17 +23,19 @@ namespace Edge.Gateway.Hosting;
 /// <summary>Registration of the gateway's parts.</summary>
 public static class EdgeGatewayExtensions
 {
-    /// <summary>Default listening address when none is configured (cleartext HTTP/2).</summary>
-    public const string DefaultUrl = "http://0.0.0.0:5080";
-
     /// <summary>Adds the gateway: host settings, state (embedded or Redis), security, uploads and telemetry.</summary>
     public static WebApplicationBuilder AddEdgeGateway(this WebApplicationBuilder builder)
     {
-        ConfigureKestrel(builder);
+        var defaultUrl = ConfigureKestrel(builder);
         var services = builder.Services;
+
+        // First of the hosted services: nothing starts (and nothing listens) with a transport that exposes tokens.
+        services.AddOptions<TransportOptions>().BindConfiguration(TransportOptions.SectionName);
+        services.AddHostedService(_ => new TransportCheck(TransportSecurity.Refusal(builder.Configuration, builder.Environment, defaultUrl)));
         var edge = builder.Configuration.GetSection(EdgeOptions.SectionName).Get<EdgeOptions>() ?? new EdgeOptions();
 
-        services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.SectionName).ValidateOnStart();
+        services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EdgeMetrics>();
@@ -58,6 +61,7 @@ public static class EdgeGatewayExtensions
 
         services.AddEdgeCore(builder.Configuration);
         services.AddEdgeState(edge);
+        services.AddEdgeDeviceLimits(edge);
         services.TryAddSingleton<StagingArea>();
         services.TryAddSingleton<LocalWriters>();
         services.AddEdgeBlobs();
@@ -77,10 +81,18 @@ public static class EdgeGatewayExtensions
             metrics.AddMeter(EdgeMetrics.MeterName, "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel");
             if (prometheusPort is > 0)
             {
+                var host = builder.Configuration["Edge:Metrics:PrometheusHost"] ?? "localhost";
                 metrics.AddPrometheusHttpListener(o =>
                 {
-                    o.Host = builder.Configuration["Edge:Metrics:PrometheusHost"] ?? "localhost";
+                    o.Host = host;
                     o.Port = prometheusPort.Value;
+
+                    // HttpListener matches the Host header: bound to "localhost" alone it answers 404 to a scrape of
+                    // 127.0.0.1, which is how most scrapers on the machine address it.
+                    if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+                    {
+                        o.ConfigureHttpListener = (_, listener) => listener.Prefixes.Add($"http://127.0.0.1:{prometheusPort.Value}/");
+                    }
                 });
             }
         });
@@ -109,19 +121,37 @@ public static class EdgeGatewayExtensions
     internal static IServiceCollection AddEdgeState(this IServiceCollection services, EdgeOptions edge)
         => edge.UsesRedis ? services.AddRedisState() : services.AddSqliteState();
 
-    private static void ConfigureKestrel(WebApplicationBuilder builder)
+    /// <summary>Kestrel's limits, and the default address (returned) when none is configured.</summary>
+    private static string? ConfigureKestrel(WebApplicationBuilder builder)
     {
+        string? defaultUrl = null;
         var configured = builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? builder.Configuration["http_ports"];
         if (string.IsNullOrEmpty(configured) && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
         {
-            builder.WebHost.UseUrls(DefaultUrl);
+            defaultUrl = TransportSecurity.DefaultUrl(builder.Environment);
+            builder.WebHost.UseUrls(defaultUrl);
         }
 
+        var connections = builder.Configuration.GetSection(ConnectionOptions.SectionName).Get<ConnectionOptions>() ?? new ConnectionOptions();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // No client can use up the descriptors: a connection limit under nofile, and a connection that sends nothing
+            // (no HTTP/2 preface, no TLS hello) is closed after a few seconds, as is a TLS handshake that does not finish.
+            var descriptors = ConnectionLimits.ReadDescriptorLimit();
+            var limit = ConnectionLimits.Apply(kestrel, connections, descriptors);
+            if (limit < connections.MaxConnections)
+            {
+                LimitsLog.ConnectionLimitLowered(kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConnectionLimits)),
+                    connections.MaxConnections, limit, descriptors ?? 0);
+            }
+
             // Cleartext endpoints speak HTTP/2 only (gRPC with prior knowledge); TLS endpoints negotiate by ALPN.
-            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2);
-            kestrel.ConfigureHttpsDefaults(_ => { });
+            kestrel.ConfigureEndpointDefaults(endpoint =>
+            {
+                endpoint.Protocols = HttpProtocols.Http2;
+                var metrics = endpoint.ApplicationServices.GetService<EdgeMetrics>();
+                endpoint.Use(next => ConnectionLimits.RequireFirstBytes(next, connections.PrefaceTimeout, _ => metrics?.PrefaceTimedOut()));
+            });
 
             // Mobile links go half-open: ping idle connections and drop the ones that stop answering. Client
             // keepalive pings are always answered (Kestrel has no ping strike policy).
@@ -133,5 +163,15 @@ public static class EdgeGatewayExtensions
             kestrel.Limits.Http2.InitialStreamWindowSize = 256 * 1024;
             kestrel.Limits.Http2.InitialConnectionWindowSize = 2 * 1024 * 1024;
         });
+        return defaultUrl;
+    }
+
+    /// <summary>Stops the start when the transport would expose device tokens (see <see cref="TransportSecurity"/>).</summary>
+    private sealed class TransportCheck(string? refusal) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+            => refusal is null ? Task.CompletedTask : throw new InvalidOperationException(refusal);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

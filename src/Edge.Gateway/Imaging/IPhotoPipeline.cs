@@ -10,7 +10,9 @@ internal interface IPhotoPipeline
 {
     /// <summary>Processes one photo.</summary>
     /// <exception cref="PhotoRejectedException">The input is not an acceptable photo.</exception>
-    /// <exception cref="PhotoPipelineBusyException">The worker pool's queue is full.</exception>
+    /// <exception cref="PhotoPipelineBusyException">
+    /// The worker pool's queue, or the device's share of it, is full, or the decoder ran out of memory: retryable.
+    /// </exception>
     Task<ProcessedPhoto> ProcessAsync(PhotoSource source, CancellationToken cancellationToken);
 }
 
@@ -23,7 +25,8 @@ internal interface IPhotoPipeline
 /// An empty directory, on the blob store's filesystem, for the pipeline's outputs. Deleted by the caller afterwards.
 /// </param>
 /// <param name="RedactFaces">Blur the faces found in the stored photo and its thumbnail.</param>
-internal sealed record PhotoSource(string Path, long SizeBytes, string Sha256, string DeclaredContentType, string WorkDirectory, bool RedactFaces = false);
+/// <param name="DeviceId">The device that sent it, for a fair share of the photo workers.</param>
+internal sealed record PhotoSource(string Path, long SizeBytes, string Sha256, string DeclaredContentType, string WorkDirectory, string DeviceId = "", bool RedactFaces = false);
 
 /// <summary>What the pipeline made of a photo.</summary>
 /// <param name="StoredPath">The file to store: <see cref="PhotoSource.Path"/> itself when nothing had to change.</param>

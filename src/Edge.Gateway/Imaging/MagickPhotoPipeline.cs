@@ -57,7 +57,8 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
         _faces = faces;
         var limits = DecoderLimits.Apply(_options);
         ImagingLog.DecoderLimitsApplied(logger, limits.Width, limits.Height, limits.Area, limits.Memory, limits.Disk);
-        _workers = new PhotoWorkerPool(_options.Concurrency, _options.QueueLength, _options.BusyRetryAfter);
+        _workers = new PhotoWorkerPool(_options.Concurrency, _options.QueueLength, _options.BusyRetryAfter,
+            _options.MaxPendingPerDevice, _options.WorkersPerDevice);
         metrics?.ObservePhotosPending(() => _workers.Pending);
     }
 
@@ -72,7 +73,7 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
         try
         {
             var header = CheckHeader(source);
-            return _workers.RunAsync(token => Process(source, header, token), cancellationToken);
+            return _workers.RunAsync(source.DeviceId, token => Process(source, header, token), cancellationToken);
         }
         catch (PhotoRejectedException ex)
         {
@@ -114,6 +115,12 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
         => new(PhotoRejection.TooManyPixels, PhotoMessages.TooManyPixels(header.Width, header.Height, _options.MaxSide, _options.MaxPixels),
             PhotoMessages.PixelLimits(header.Width, header.Height, _options.MaxSide, _options.MaxPixels));
 
+    // ImageMagick names a width, height or area limit "exceeds limit"; memory, disk and cache limits are other messages.
+    private static bool IsPixelLimit(MagickException exception)
+        => exception.Message.Contains("exceeds limit", StringComparison.OrdinalIgnoreCase)
+            || exception.Message.Contains("WidthOrHeight", StringComparison.OrdinalIgnoreCase)
+            || exception.Message.Contains("area", StringComparison.OrdinalIgnoreCase);
+
     private ProcessedPhoto Process(PhotoSource source, PhotoHeader header, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
@@ -134,10 +141,21 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
             ImagingLog.PhotoRejected(_logger, source.Sha256, ex.Message);
             throw;
         }
+        catch (MagickResourceLimitErrorException ex) when (!IsPixelLimit(ex))
+        {
+            // Memory or pixel cache used up by the photos being processed now: the photo is fine, the gateway is busy.
+            ImagingLog.DecoderRefused(_logger, source.Sha256, header.Format, ex.Message);
+            throw new PhotoPipelineBusyException(_options.BusyRetryAfter);
+        }
         catch (MagickResourceLimitErrorException ex)
         {
             ImagingLog.DecoderRefused(_logger, source.Sha256, header.Format, ex.Message);
             throw TooManyPixels(header);
+        }
+        catch (Exception ex) when (ex is OutOfMemoryException or InsufficientMemoryException or MagickCacheErrorException)
+        {
+            ImagingLog.DecoderRefused(_logger, source.Sha256, header.Format, ex.Message);
+            throw new PhotoPipelineBusyException(_options.BusyRetryAfter);
         }
         catch (MagickErrorException ex)
         {

@@ -43,6 +43,23 @@ internal sealed class PhotoOptions
     [Range(0, 100_000)]
     public int QueueLength { get; set; } = 32;
 
+    /// <summary>
+    /// Photos one device may have processing or waiting at once; one more is refused with
+    /// <see cref="PhotoPipelineBusyException"/> (RESOURCE_EXHAUSTED, retried). Default: 4.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxPendingPerDevice { get; set; } = 4;
+
+    /// <summary>
+    /// Workers one device may use at once, so that a device sending large photos always leaves a worker to the others.
+    /// 0 means <see cref="Concurrency"/> less one (at least 1). Default: 0.
+    /// </summary>
+    [Range(0, 256)]
+    public int MaxWorkersPerDevice { get; set; }
+
+    /// <summary>The workers one device may use: <see cref="MaxWorkersPerDevice"/>, or its default.</summary>
+    internal int WorkersPerDevice => MaxWorkersPerDevice > 0 ? MaxWorkersPerDevice : Math.Max(1, Concurrency - 1);
+
     /// <summary>The retry hint given to a client whose photo was refused because the queue was full. Default: 2 seconds.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan BusyRetryAfter { get; set; } = TimeSpan.FromSeconds(2);

@@ -1,4 +1,5 @@
 using Edge.Gateway.Diagnostics;
+using Edge.Gateway.Limits;
 using Edge.Gateway.Security;
 using Edge.V1;
 using Grpc.Core;
@@ -14,6 +15,7 @@ namespace Edge.Gateway.Manifests;
 internal sealed class ManifestsService(
     ManifestCache manifests,
     ManifestVersions versions,
+    DeviceLimits limits,
     EdgeMetrics metrics,
     ILogger<ManifestsService> logger) : ManifestsServiceBase
 {
@@ -30,6 +32,7 @@ internal sealed class ManifestsService(
     {
         var device = CheckRequest(request.RouteId, request.KnownVersion, context);
         var cancellationToken = context.CancellationToken;
+        using var slot = limits.OpenStream("manifest_watches", device.DeviceId, request.RouteId, limits.Options.MaxManifestWatchesPerRoute);
         metrics.ManifestWatchOpened();
         try
         {

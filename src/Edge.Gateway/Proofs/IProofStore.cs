@@ -1,13 +1,4 @@
-using Edge.V1;
-
 namespace Edge.Gateway.Proofs;
-
-/// <summary>A proof as the gateway keeps it: whose it is, its receipt and the request for the core.</summary>
-/// <param name="DeviceId">The device that submitted it.</param>
-/// <param name="Receipt">Its current status, as the device sees it.</param>
-/// <param name="Request">What is forwarded to the core.</param>
-/// <param name="PhotoDigests">Device digests of the photos forwarded with it (empty when withheld).</param>
-internal sealed record ProofRecord(string DeviceId, ProofReceipt Receipt, global::Core.V1.DeliverProofRequest Request, IReadOnlyList<string> PhotoDigests);
 
 internal enum ProofAddOutcome
 {
@@ -36,8 +27,8 @@ internal interface IProofStore
     /// Records a new receipt. A final status (COMMITTED, REJECTED) releases the photos' references, starting their
     /// retention. Returns false when there is no such proof.
     /// </summary>
-    Task<bool> SetReceiptAsync(string proofId, ProofReceipt receipt, CancellationToken cancellationToken);
+    Task<bool> SetReceiptAsync(string proofId, ReceiptRecord receipt, CancellationToken cancellationToken);
 
     /// <summary>Receipts of the device's proofs changed after <paramref name="since"/>, oldest change first.</summary>
-    Task<IReadOnlyList<ProofReceipt>> ListChangedSinceAsync(string deviceId, DateTimeOffset since, CancellationToken cancellationToken);
+    Task<IReadOnlyList<ReceiptRecord>> ListChangedSinceAsync(string deviceId, DateTimeOffset since, CancellationToken cancellationToken);
 }

@@ -1,5 +1,3 @@
-using Edge.V1;
-
 namespace Edge.Gateway.Proofs;
 
 /// <summary>
@@ -8,19 +6,19 @@ namespace Edge.Gateway.Proofs;
 /// </summary>
 internal interface IReceiptFeed
 {
-    Task PublishAsync(string deviceId, ProofReceipt receipt, CancellationToken cancellationToken);
+    Task PublishAsync(string deviceId, ReceiptRecord receipt, CancellationToken cancellationToken);
 
     /// <summary>Calls <paramref name="onReceipt"/> for every change of the device's proofs until disposed.</summary>
-    Task<IAsyncDisposable> SubscribeAsync(string deviceId, Action<ProofReceipt> onReceipt, CancellationToken cancellationToken);
+    Task<IAsyncDisposable> SubscribeAsync(string deviceId, Action<ReceiptRecord> onReceipt, CancellationToken cancellationToken);
 }
 
 /// <summary>Local fan-out of receipts to the watchers connected to this replica.</summary>
 internal sealed class LocalReceiptWatchers
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, List<Action<ProofReceipt>>> _watchers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<Action<ReceiptRecord>>> _watchers = new(StringComparer.Ordinal);
 
-    public IAsyncDisposable Add(string deviceId, Action<ProofReceipt> onReceipt)
+    public IAsyncDisposable Add(string deviceId, Action<ReceiptRecord> onReceipt)
     {
         lock (_lock)
         {
@@ -35,9 +33,9 @@ internal sealed class LocalReceiptWatchers
         return new Registration(this, deviceId, onReceipt);
     }
 
-    public void Deliver(string deviceId, ProofReceipt receipt)
+    public void Deliver(string deviceId, ReceiptRecord receipt)
     {
-        Action<ProofReceipt>[] targets;
+        Action<ReceiptRecord>[] targets;
         lock (_lock)
         {
             if (!_watchers.TryGetValue(deviceId, out var list))
@@ -54,7 +52,7 @@ internal sealed class LocalReceiptWatchers
         }
     }
 
-    private void Remove(string deviceId, Action<ProofReceipt> onReceipt)
+    private void Remove(string deviceId, Action<ReceiptRecord> onReceipt)
     {
         lock (_lock)
         {
@@ -65,7 +63,7 @@ internal sealed class LocalReceiptWatchers
         }
     }
 
-    private sealed class Registration(LocalReceiptWatchers owner, string deviceId, Action<ProofReceipt> onReceipt) : IAsyncDisposable
+    private sealed class Registration(LocalReceiptWatchers owner, string deviceId, Action<ReceiptRecord> onReceipt) : IAsyncDisposable
     {
         public ValueTask DisposeAsync()
         {
@@ -78,12 +76,12 @@ internal sealed class LocalReceiptWatchers
 /// <summary>Embedded mode: one process, so receipts go straight to the local watchers.</summary>
 internal sealed class InProcessReceiptFeed(LocalReceiptWatchers watchers) : IReceiptFeed
 {
-    public Task PublishAsync(string deviceId, ProofReceipt receipt, CancellationToken cancellationToken)
+    public Task PublishAsync(string deviceId, ReceiptRecord receipt, CancellationToken cancellationToken)
     {
         watchers.Deliver(deviceId, receipt);
         return Task.CompletedTask;
     }
 
-    public Task<IAsyncDisposable> SubscribeAsync(string deviceId, Action<ProofReceipt> onReceipt, CancellationToken cancellationToken)
+    public Task<IAsyncDisposable> SubscribeAsync(string deviceId, Action<ReceiptRecord> onReceipt, CancellationToken cancellationToken)
         => Task.FromResult(watchers.Add(deviceId, onReceipt));
 }

@@ -1,6 +1,8 @@
+using System.Threading.Channels;
 using Edge.Gateway.Blobs;
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Forwarding;
+using Edge.Gateway.Limits;
 using Edge.Gateway.Proofs.Reuse;
 using Edge.Gateway.Scans;
 using Edge.Gateway.Security;
@@ -26,6 +28,7 @@ internal sealed class ProofsService(
     IReceiptFeed receipts,
     PhotoReuseCheck photoReuse,
     OutboxSignal signal,
+    DeviceLimits limits,
     EdgeMetrics metrics,
     TimeProvider timeProvider,
     IOptions<IntakeOptions> options,
@@ -46,6 +49,8 @@ internal sealed class ProofsService(
             EdgeErrors.InvalidArgument("proof_id", "1-128 characters of [A-Za-z0-9._:-]");
         }
 
+        await limits.TakeAsync(DeviceRate.Proofs, device.DeviceId, 1, cancellationToken);
+
         // The same proof id again: the first answer, whatever this request carries.
         if (await proofs.GetAsync(request.ProofId, cancellationToken) is { } first)
         {
@@ -62,24 +67,7 @@ internal sealed class ProofsService(
 
         var digests = request.PhotoSha256.Distinct(StringComparer.Ordinal).ToList();
         var now = timeProvider.GetUtcNow();
-        var core = new global::Core.V1.DeliverProofRequest
-        {
-            ProofId = request.ProofId,
-            DeviceId = device.DeviceId,
-            DriverId = device.DriverId,
-            RouteId = request.RouteId,
-            StopId = request.StopId,
-            PackageIds = { request.PackageIds },
-            DeliveredAt = request.DeliveredAt,
-            Location = IntakeChecks.ToCore(request.Location),
-            PlaceLeft = (global::Core.V1.PlaceLeft)(int)request.PlaceLeft,
-            PhotoWithheld = ruling.PhotoWithheld,
-            PhotoWithheldReason = ruling.PhotoWithheld ? ruling.PhotoWithheldReason : string.Empty,
-            OffSite = ruling.OffSite,
-            Note = request.Note,
-            GatewayReceivedAt = Timestamp.FromDateTimeOffset(now),
-        };
-
+        var photos = new List<ForwardedPhoto>(digests.Count);
         var perceptualHashes = new List<string>(digests.Count);
         if (!ruling.PhotoWithheld)
         {
@@ -101,33 +89,22 @@ internal sealed class ProofsService(
                     Refuse(request, device, $"blob {digest} is not a validated photo");
                 }
 
-                core.Photos.Add(new global::Core.V1.ProofPhoto
-                {
-                    StoredSha256 = blob.StoredSha256,
-                    ThumbnailSha256 = blob.Photo.ThumbnailSha256,
-                    DeviceSha256 = blob.DeviceSha256,
-                    ContentType = blob.ContentType,
-                    FacesChecked = blob.Photo.FacesChecked,
-                    FacesBlurred = blob.Photo.FacesBlurred,
-                });
+                photos.Add(new ForwardedPhoto(blob.StoredSha256, blob.Photo.ThumbnailSha256, blob.DeviceSha256, blob.ContentType,
+                    blob.Photo.FacesChecked, blob.Photo.FacesBlurred));
                 perceptualHashes.Add(blob.Photo.PerceptualHash);
             }
         }
 
-        // Before the proof is stored: the finding is part of the stored request and of the receipt.
-        var reuse = await photoReuse.CheckAsync(core, perceptualHashes, cancellationToken);
+        var withheldReason = ruling.PhotoWithheld ? ruling.PhotoWithheldReason : string.Empty;
+        var proof = new ProofContent(request.ProofId, device.DeviceId, device.DriverId, request.RouteId, request.StopId, [.. request.PackageIds],
+            request.DeliveredAt.ToDateTimeOffset(), ScanWire.FromDevice(request.Location), (ParcelPlace)(int)request.PlaceLeft, photos,
+            ruling.PhotoWithheld, withheldReason, ruling.OffSite, request.Note, now);
 
-        var receipt = new ProofReceipt
-        {
-            ProofId = request.ProofId,
-            Status = ProofStatus.Received,
-            UpdatedAt = Timestamp.FromDateTimeOffset(now),
-            PhotoWithheld = ruling.PhotoWithheld,
-            PhotoWithheldReason = core.PhotoWithheldReason,
-            OffSite = ruling.OffSite,
-        };
-        reuse.ApplyTo(receipt);
-        var record = new ProofRecord(device.DeviceId, receipt, core, ruling.PhotoWithheld ? [] : digests);
+        // Before the proof is stored: the finding is part of the stored proof and of the receipt.
+        var reuse = await photoReuse.CheckAsync(proof, perceptualHashes, cancellationToken);
+        var receipt = reuse.ApplyTo(new ReceiptRecord(request.ProofId, ProofState.Received, string.Empty, now,
+            ruling.PhotoWithheld, withheldReason, ruling.OffSite));
+        var record = new ProofRecord(device.DeviceId, receipt, reuse.ApplyTo(proof), ruling.PhotoWithheld ? [] : digests);
         var added = await proofs.AddAsync(record, cancellationToken);
         switch (added.Outcome)
         {
@@ -150,13 +127,13 @@ internal sealed class ProofsService(
 
         signal.Notify(OutboxLane.Proofs);
         metrics.ProofReceived();
-        ProofsLog.Received(logger, request.ProofId, ClientText.Bound(device.DeviceId), core.Photos.Count, ruling.PhotoWithheld, ruling.OffSite);
+        ProofsLog.Received(logger, request.ProofId, ClientText.Bound(device.DeviceId), photos.Count, ruling.PhotoWithheld, ruling.OffSite);
         if (ruling.PhotoWithheld)
         {
             await DeleteWithheldPhotosAsync(request.ProofId, device.DeviceId, digests, cancellationToken);
         }
 
-        return receipt;
+        return ProofWire.ToWire(receipt);
     }
 
     public override async Task<ProofReceipt> GetProofStatus(GetProofStatusRequest request, ServerCallContext context)
@@ -173,7 +150,7 @@ internal sealed class ProofsService(
             EdgeErrors.NotFound($"no proof {ClientText.Bound(request.ProofId)} of this device");
         }
 
-        return record.Receipt;
+        return ProofWire.ToWire(record.Receipt);
     }
 
     public override async Task WatchReceipts(WatchReceiptsRequest request, IServerStreamWriter<ProofReceipt> responseStream, ServerCallContext context)
@@ -190,10 +167,18 @@ internal sealed class ProofsService(
             }
         }
 
-        var changes = System.Threading.Channels.Channel.CreateUnbounded<ProofReceipt>(new() { SingleReader = true });
+        using var slot = limits.OpenStream("receipt_watches", device.DeviceId, string.Empty, limits.Options.MaxReceiptWatchesPerDevice);
+        var changes = Channel.CreateBounded<ReceiptRecord>(new BoundedChannelOptions(limits.Options.WatcherQueueLength) { SingleReader = true });
 
-        // Subscribe before the replay, so a change made in between is sent (perhaps twice) rather than lost.
-        await using var subscription = await receipts.SubscribeAsync(device.DeviceId, r => changes.Writer.TryWrite(r), cancellationToken);
+        // Subscribe before the replay, so a change made in between is sent (perhaps twice) rather than lost. A watcher that
+        // falls a whole queue behind is ended: it watches again with `since` and loses nothing.
+        await using var subscription = await receipts.SubscribeAsync(device.DeviceId, r =>
+        {
+            if (!changes.Writer.TryWrite(r))
+            {
+                changes.Writer.TryComplete(new ChannelClosedException("behind"));
+            }
+        }, cancellationToken);
 
         // Headers tell the device the watch is live: every change from here on reaches it.
         await context.WriteResponseHeadersAsync([]);
@@ -201,7 +186,7 @@ internal sealed class ProofsService(
         {
             foreach (var receipt in await proofs.ListChangedSinceAsync(device.DeviceId, from, cancellationToken))
             {
-                await responseStream.WriteAsync(receipt, cancellationToken);
+                await responseStream.WriteAsync(ProofWire.ToWire(receipt), cancellationToken);
             }
         }
 
@@ -209,12 +194,17 @@ internal sealed class ProofsService(
         {
             await foreach (var receipt in changes.Reader.ReadAllAsync(cancellationToken))
             {
-                await responseStream.WriteAsync(receipt, cancellationToken);
+                await responseStream.WriteAsync(ProofWire.ToWire(receipt), cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The device went away.
+        }
+        catch (ChannelClosedException)
+        {
+            limits.Refuse(device.DeviceId, "receipt_watch_behind",
+                $"This watch fell {limits.Options.WatcherQueueLength} receipts behind; watch again with since set to the last receipt's time.", TimeSpan.FromSeconds(1));
         }
     }
 
@@ -240,7 +230,7 @@ internal sealed class ProofsService(
     {
         if (record.DeviceId == device.DeviceId)
         {
-            return record.Receipt;
+            return ProofWire.ToWire(record.Receipt);
         }
 
         ProofsLog.ProofIdTaken(logger, record.Receipt.ProofId, ClientText.Bound(device.DeviceId), ClientText.Bound(record.DeviceId));

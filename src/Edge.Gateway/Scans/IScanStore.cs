@@ -24,7 +24,7 @@ internal interface IScanStore
     /// Remembers and queues each event of <paramref name="deviceId"/> whose id is new; returns, per event, whether it
     /// was added, a duplicate of this device's own, or an id another device holds. Atomic per event across replicas.
     /// </summary>
-    Task<ScanAddOutcome[]> AddAsync(string deviceId, IReadOnlyList<global::Core.V1.ScanEvent> events, CancellationToken cancellationToken);
+    Task<ScanAddOutcome[]> AddAsync(string deviceId, IReadOnlyList<ScanRecord> events, CancellationToken cancellationToken);
 
     /// <summary>Forgets event ids older than the dedupe window; returns how many.</summary>
     Task<int> SweepAsync(CancellationToken cancellationToken);

@@ -53,6 +53,4 @@ internal static partial class IntakeChecks
         return !double.IsFinite(location.AccuracyMeters) || location.AccuracyMeters < 0 ? "accuracy_meters must be 0 or more" : null;
     }
 
-    public static global::Core.V1.DeviceLocation? ToCore(V1.DeviceLocation? location)
-        => location is null ? null : new global::Core.V1.DeviceLocation { Latitude = location.Latitude, Longitude = location.Longitude, AccuracyMeters = location.AccuracyMeters };
 }

@@ -1,5 +1,6 @@
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Forwarding;
+using Edge.Gateway.Limits;
 using Edge.Gateway.Security;
 using Edge.V1;
 using Grpc.Core;
@@ -13,6 +14,7 @@ namespace Edge.Gateway.Scans;
 internal sealed class ScansService(
     IScanStore store,
     OutboxSignal signal,
+    DeviceLimits limits,
     EdgeMetrics metrics,
     TimeProvider timeProvider,
     IOptions<IntakeOptions> options,
@@ -40,6 +42,7 @@ internal sealed class ScansService(
             return response;
         }
 
+        await limits.TakeAsync(DeviceRate.ScanEvents, device.DeviceId, request.Events.Count, context.CancellationToken);
         response.Results.AddRange(await RecordAsync(request.Events, device, context.CancellationToken));
         return response;
     }
@@ -48,18 +51,21 @@ internal sealed class ScansService(
     {
         var device = DeviceIdentity.From(context);
         var pending = new List<ScanEvent>();
-        var reading = requestStream.MoveNext(context.CancellationToken);
+        var requests = limits.WithDeadlines(requestStream, device.DeviceId, "stream_scans");
+        var reading = requests.MoveNext(context.CancellationToken);
         while (await reading)
         {
             // Take whatever has already arrived in one write, then answer each event in order.
-            pending.Add(requestStream.Current);
-            reading = requestStream.MoveNext(context.CancellationToken);
+            pending.Add(requests.Current);
+            reading = requests.MoveNext(context.CancellationToken);
             while (pending.Count < _options.MaxScanBatch && reading.IsCompleted && await reading)
             {
-                pending.Add(requestStream.Current);
-                reading = requestStream.MoveNext(context.CancellationToken);
+                pending.Add(requests.Current);
+                reading = requests.MoveNext(context.CancellationToken);
             }
 
+            // Over its rate the stream ends RESOURCE_EXHAUSTED: the events not answered are sent again after the delay.
+            await limits.TakeAsync(DeviceRate.ScanEvents, device.DeviceId, pending.Count, context.CancellationToken);
             foreach (var result in await RecordAsync(pending, device, context.CancellationToken))
             {
                 await responseStream.WriteAsync(result, context.CancellationToken);
@@ -72,7 +78,7 @@ internal sealed class ScansService(
     private async Task<ScanResult[]> RecordAsync(IReadOnlyList<ScanEvent> events, DeviceIdentity device, CancellationToken cancellationToken)
     {
         var results = new ScanResult[events.Count];
-        var valid = new List<(int Index, global::Core.V1.ScanEvent Event)>(events.Count);
+        var valid = new List<(int Index, ScanRecord Event)>(events.Count);
         var latest = timeProvider.GetUtcNow() + _options.MaxClockSkew;
         var rejected = 0;
         for (var i = 0; i < events.Count; i++)
@@ -80,7 +86,7 @@ internal sealed class ScansService(
             var reason = Check(events[i], device, latest);
             if (reason is null)
             {
-                valid.Add((i, ToCore(events[i], device)));
+                valid.Add((i, ScanWire.FromDevice(events[i], device.DeviceId, device.DriverId)));
             }
             else
             {
@@ -118,9 +124,14 @@ internal sealed class ScansService(
         return results;
     }
 
+    // Counted in edge.scans.recorded; logged sampled per device, so a device sending junk cannot flood the log.
     private ScanResult Reject(string eventId, DeviceIdentity device, string reason)
     {
-        ScansLog.Rejected(logger, ClientText.Bound(eventId), ClientText.Bound(device.DeviceId), reason);
+        if (limits.ShouldLog(device.DeviceId, "scan_rejected", out var suppressed))
+        {
+            ScansLog.Rejected(logger, ClientText.Bound(eventId, 64), ClientText.Bound(device.DeviceId), reason, suppressed);
+        }
+
         return Rejected(eventId, reason);
     }
 
@@ -179,21 +190,6 @@ internal sealed class ScansService(
 
         return IntakeChecks.CheckLocation(scan.Location) is { } location ? "location: " + location : null;
     }
-
-    private static global::Core.V1.ScanEvent ToCore(ScanEvent scan, DeviceIdentity device) => new()
-    {
-        EventId = scan.EventId,
-        DeviceId = device.DeviceId,
-        DriverId = device.DriverId,
-        RouteId = scan.RouteId,
-        StopId = scan.StopId,
-        PackageId = scan.PackageId,
-        Barcode = scan.Barcode,
-        Type = (global::Core.V1.ScanType)(int)scan.Type,
-        ScannedAt = scan.ScannedAt,
-        Location = IntakeChecks.ToCore(scan.Location),
-        ExceptionCode = scan.ExceptionCode,
-    };
 
     private static ScanResult Rejected(string eventId, string reason)
         => new() { EventId = eventId, Outcome = ScanResult.Types.Outcome.Rejected, Reason = reason };

@@ -12,8 +12,8 @@ internal interface IUploadSessionStore
     Task<UploadSession?> GetAsync(string uploadId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Atomically creates the session or resumes it: checks owner, object, the device's concurrent uploads and the
-    /// staging quota, then opens a new epoch and a new staging segment at the committed offset.
+    /// Atomically creates the session or resumes it: checks owner, object, the device's concurrent writers, its
+    /// unfinished uploads and staged bytes, and the staging quota, then opens a new epoch and a new staging segment at the committed offset.
     /// </summary>
     Task<ClaimResult> ClaimAsync(UploadClaim claim, CancellationToken cancellationToken);
 
@@ -32,6 +32,15 @@ internal interface IUploadSessionStore
 
     /// <summary>Removes the session (its staged bytes are worthless), returning its staging reservation.</summary>
     Task DiscardAsync(UploadSession session, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes the session when it is still at <paramref name="session"/>'s epoch and has received no byte (nothing to
+    /// resume), returning its reservation. False when another writer took over or bytes arrived.
+    /// </summary>
+    Task<bool> DiscardIfEmptyAsync(UploadSession session, CancellationToken cancellationToken);
+
+    /// <summary>Unfinished sessions that have received no byte and were not touched since <paramref name="touchedBefore"/>.</summary>
+    Task<IReadOnlyList<UploadSession>> ListEmptyAsync(DateTimeOffset touchedBefore, int limit, CancellationToken cancellationToken);
 
     /// <summary>Sessions not touched since <paramref name="touchedBefore"/>, oldest first.</summary>
     Task<IReadOnlyList<UploadSession>> ListIdleAsync(DateTimeOffset touchedBefore, int limit, CancellationToken cancellationToken);

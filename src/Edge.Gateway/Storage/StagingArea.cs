@@ -17,8 +17,10 @@ internal sealed class StagingArea
 
     public StagingArea(IOptions<EdgeOptions> options)
     {
-        _root = Path.Combine(Path.GetFullPath(options.Value.DataDirectory), "staging");
-        Directory.CreateDirectory(_root);
+        var data = Path.GetFullPath(options.Value.DataDirectory);
+        PrivateFiles.CreateDataDirectory(data);
+        _root = Path.Combine(data, "staging");
+        PrivateFiles.CreateDirectory(_root);
     }
 
     /// <summary>The staging root.</summary>
@@ -37,8 +39,8 @@ internal sealed class StagingArea
     {
         var folder = FolderFor(uploadId);
         var created = !Directory.Exists(folder);
-        Directory.CreateDirectory(folder);
-        var stream = new FileStream(SegmentPath(uploadId, epoch), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+        PrivateFiles.CreateDirectory(folder);
+        var stream = PrivateFiles.Open(SegmentPath(uploadId, epoch), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         DirectorySync.Sync(folder);
         if (created)
         {
@@ -99,7 +101,7 @@ internal sealed class StagingArea
         }
 
         var target = Path.Combine(workDirectory, "assembled");
-        using (var output = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+        using (var output = PrivateFiles.Open(target, FileMode.CreateNew, FileAccess.Write, FileShare.None))
         {
             output.SetLength(session.SizeBytes);
             var position = 0L;

@@ -82,7 +82,9 @@ internal sealed record UploadClaim(
     DateTimeOffset LeaseUntil,
     int MaxConcurrentUploadsPerDevice,
     long MaxStagingBytes,
-    bool OnlyIfIdle = false);
+    bool OnlyIfIdle = false,
+    int MaxUnfinishedPerDevice = int.MaxValue,
+    long MaxStagingBytesPerDevice = long.MaxValue);
 
 /// <summary>How a claim ended.</summary>
 internal enum ClaimOutcome
@@ -104,6 +106,12 @@ internal enum ClaimOutcome
 
     /// <summary>Staging space is used up.</summary>
     StagingFull,
+
+    /// <summary>The device has the maximum number of unfinished uploads.</summary>
+    TooManyUnfinished,
+
+    /// <summary>The device's unfinished uploads have reserved its share of staging space.</summary>
+    DeviceStagingFull,
 
     /// <summary>A writer holds a live lease and the claim asked not to take over (<see cref="UploadClaim.OnlyIfIdle"/>).</summary>
     WriterActive,

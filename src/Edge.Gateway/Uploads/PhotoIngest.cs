@@ -86,7 +86,7 @@ internal sealed class PhotoIngest(
     private async Task<BlobRecord> ProcessAsync(UploadSession session, IReadOnlySet<string>? routes, CancellationToken cancellationToken)
     {
         var work = Path.Combine(_workRoot, Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(work);
+        PrivateFiles.CreateDirectory(work);
         try
         {
             var assembled = staging.Assemble(session, work);
@@ -112,7 +112,7 @@ internal sealed class PhotoIngest(
         var handedOver = timeProvider.GetTimestamp();
         try
         {
-            var processed = await photos.ProcessAsync(new PhotoSource(assembled, session.SizeBytes, session.Sha256, session.ContentType, work, redactFaces), cancellationToken);
+            var processed = await photos.ProcessAsync(new PhotoSource(assembled, session.SizeBytes, session.Sha256, session.ContentType, work, session.DeviceId, redactFaces), cancellationToken);
             if (processed.Report is { } photo)
             {
                 metrics.PhotoProcessed(photo, timeProvider.GetElapsedTime(handedOver));

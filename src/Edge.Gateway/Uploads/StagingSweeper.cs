@@ -43,12 +43,26 @@ internal sealed class StagingSweeper(
     {
         var now = at ?? timeProvider.GetUtcNow();
         await CompleteStrandedAsync(now, cancellationToken);
-        var cutoff = now - options.Value.StagingTtl;
+        var expired = await ExpireAsync(now - options.Value.EmptyUploadTtl, sessions.ListEmptyAsync, cancellationToken);
+        expired += await ExpireAsync(now - options.Value.StagingTtl, sessions.ListIdleAsync, cancellationToken);
+
+        // File times are the operating system's wall clock, whatever clock the gateway's logic runs on.
+        var wallClock = DateTimeOffset.UtcNow;
+        RemoveStale(staging.Root, wallClock - options.Value.StagingTtl);
+        RemoveStale(ingest.WorkRoot, wallClock - TimeSpan.FromHours(1));
+        RemoveStale(blobs.TempRoot, wallClock - TimeSpan.FromHours(1));
+        metrics.SetStagingBytes(await sessions.GetReservedStagingBytesAsync(cancellationToken));
+        return expired;
+    }
+
+    private async Task<int> ExpireAsync(DateTimeOffset cutoff,
+        Func<DateTimeOffset, int, CancellationToken, Task<IReadOnlyList<UploadSession>>> list, CancellationToken cancellationToken)
+    {
         var expired = 0;
         IReadOnlyList<UploadSession> idle;
         do
         {
-            idle = await sessions.ListIdleAsync(cutoff, 500, cancellationToken);
+            idle = await list(cutoff, 500, cancellationToken);
             foreach (var session in idle)
             {
                 if (await sessions.TryExpireAsync(session.UploadId, cutoff, cancellationToken))
@@ -61,12 +75,6 @@ internal sealed class StagingSweeper(
         }
         while (idle.Count == 500);
 
-        // File times are the operating system's wall clock, whatever clock the gateway's logic runs on.
-        var wallClock = DateTimeOffset.UtcNow;
-        RemoveStale(staging.Root, wallClock - options.Value.StagingTtl);
-        RemoveStale(ingest.WorkRoot, wallClock - TimeSpan.FromHours(1));
-        RemoveStale(blobs.TempRoot, wallClock - TimeSpan.FromHours(1));
-        metrics.SetStagingBytes(await sessions.GetReservedStagingBytesAsync(cancellationToken));
         return expired;
     }
 

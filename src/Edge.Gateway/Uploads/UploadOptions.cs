@@ -38,6 +38,26 @@ public sealed class UploadOptions
     public int MaxConcurrentUploadsPerDevice { get; set; } = 4;
 
     /// <summary>
+    /// Unfinished uploads (started, not complete, not expired) one device may have at once, across all replicas, whether
+    /// or not a stream is writing them; a new one past it is refused <c>RESOURCE_EXHAUSTED</c>. Default: 16.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxUnfinishedUploadsPerDevice { get; set; } = 16;
+
+    /// <summary>
+    /// Sum of the declared sizes of one device's unfinished uploads, in bytes, across all replicas; a new upload past it is
+    /// refused <c>RESOURCE_EXHAUSTED</c>, so no device can reserve the staging space of others. Default: 512 MiB.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long MaxStagingBytesPerDevice { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>
+    /// An upload that has received no byte is removed this long after its last start (when its stream ends it is
+    /// removed at once; this catches a replica that stopped). Default: 5 minutes.
+    /// </summary>
+    public TimeSpan EmptyUploadTtl { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// Sum of the declared sizes of all unfinished uploads, in bytes; a new upload past it is refused. Default: 8 GiB.
     /// </summary>
     [Range(1, long.MaxValue)]

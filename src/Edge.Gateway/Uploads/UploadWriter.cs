@@ -110,7 +110,15 @@ internal sealed class UploadWriter : IAsyncDisposable
 
         if (!_completed)
         {
-            await _context.Sessions.ReleaseAsync(_session, CancellationToken.None);
+            // An upload that received no byte has nothing to resume: it gives its reservation back at once.
+            if (_committed == 0 && await _context.Sessions.DiscardIfEmptyAsync(_session, CancellationToken.None))
+            {
+                _context.Staging.Delete(_session.UploadId);
+            }
+            else
+            {
+                await _context.Sessions.ReleaseAsync(_session, CancellationToken.None);
+            }
         }
 
         _hash.Dispose();

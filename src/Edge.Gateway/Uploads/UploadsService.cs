@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Edge.Gateway.Blobs;
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Imaging;
+using Edge.Gateway.Limits;
 using Edge.Gateway.Security;
 using Edge.Gateway.Storage;
 using Edge.V1;
@@ -23,6 +24,7 @@ internal sealed partial class UploadsService(
     StagingArea staging,
     PhotoIngest ingest,
     LocalWriters localWriters,
+    DeviceLimits limits,
     EdgeMetrics metrics,
     TimeProvider timeProvider,
     IOptions<UploadOptions> options,
@@ -34,9 +36,10 @@ internal sealed partial class UploadsService(
     {
         var device = DeviceIdentity.From(context);
         var token = context.CancellationToken;
+        var requests = limits.WithDeadlines(requestStream, device.DeviceId, "upload");
         try
         {
-            if (!await requestStream.MoveNext(token))
+            if (!await requests.MoveNext(token))
             {
                 return;
             }
@@ -48,6 +51,7 @@ internal sealed partial class UploadsService(
 
             var start = requestStream.Current.Start;
             ValidateStart(start);
+            await limits.TakeAsync(DeviceRate.UploadStarts, device.DeviceId, 1, token);
             if (await blobIndex.GetOwnedAsync(device.DeviceId, start.Sha256, token) is { } owned)
             {
                 // An earlier completion of this upload may have stopped before it removed the staged bytes.
@@ -73,7 +77,9 @@ internal sealed partial class UploadsService(
                 claim = await ClaimAsync(start, device, token);
             }
 
-            await WriteAsync(claim.Session!, device.RouteIds, claim.TookOver, requestStream, responseStream, context);
+            // The first chunk is due soon after the start is answered: an upload that never sends a byte holds nothing.
+            requests.ExpectSoon();
+            await WriteAsync(claim.Session!, device.RouteIds, claim.TookOver, requests, responseStream, context);
         }
         catch (RpcException e)
         {
@@ -193,7 +199,8 @@ internal sealed partial class UploadsService(
         var now = timeProvider.GetUtcNow();
         var claim = new UploadClaim(start.UploadId, device.DeviceId, start.Sha256, start.SizeBytes,
             string.IsNullOrEmpty(start.ContentType) ? "application/octet-stream" : start.ContentType,
-            now, now + _options.WriterLease, _options.MaxConcurrentUploadsPerDevice, _options.MaxStagingBytes);
+            now, now + _options.WriterLease, _options.MaxConcurrentUploadsPerDevice, _options.MaxStagingBytes,
+            MaxUnfinishedPerDevice: _options.MaxUnfinishedUploadsPerDevice, MaxStagingBytesPerDevice: _options.MaxStagingBytesPerDevice);
         var result = await sessions.ClaimAsync(claim, cancellationToken);
         switch (result.Outcome)
         {
@@ -205,11 +212,19 @@ internal sealed partial class UploadsService(
                     $"Upload {start.UploadId} was started for another object (sha256 {result.Session!.Sha256}, {result.Session.SizeBytes} bytes); use a new upload_id.");
                 break;
             case ClaimOutcome.TooManyUploads:
-                EdgeErrors.ResourceExhausted(
+                limits.Refuse(device.DeviceId, "upload_writers",
                     $"This device already has {_options.MaxConcurrentUploadsPerDevice} uploads in progress; finish one first.", TimeSpan.FromSeconds(5));
                 break;
+            case ClaimOutcome.TooManyUnfinished:
+                limits.Refuse(device.DeviceId, "unfinished_uploads",
+                    $"This device already has {_options.MaxUnfinishedUploadsPerDevice} unfinished uploads; finish or abandon one first.", TimeSpan.FromSeconds(30));
+                break;
+            case ClaimOutcome.DeviceStagingFull:
+                limits.Refuse(device.DeviceId, "device_staging",
+                    $"This device's unfinished uploads already reserve its {_options.MaxStagingBytesPerDevice} bytes of staging space; finish one first.", TimeSpan.FromSeconds(30));
+                break;
             case ClaimOutcome.StagingFull:
-                EdgeErrors.ResourceExhausted("The gateway's staging space is full; retry later.", TimeSpan.FromSeconds(60));
+                limits.Refuse(device.DeviceId, "staging", "The gateway's staging space is full; retry later.", TimeSpan.FromSeconds(60));
                 break;
             case ClaimOutcome.Claimed:
                 var session = result.Session!;

@@ -1,6 +1,9 @@
 namespace Edge.Client.Tests.Infrastructure;
 
-/// <summary>Options for a client under test: short backoffs, an encrypted outbox, and a fresh one unless one is given.</summary>
+/// <summary>
+/// Options for a client under test: short backoffs, an encrypted outbox, and a fresh one unless one is given; tokens
+/// over cleartext allowed, since test gateways listen on loopback http://.
+/// </summary>
 public static class TestClients
 {
     /// <summary>The outbox key of every test client (the same on every start, as the app's key store gives it).</summary>
@@ -9,6 +12,7 @@ public static class TestClients
     public static EdgeClientOptions Options(Uri gateway, string? outbox = null, string deviceId = "sdk-device-1") => new()
     {
         GatewayAddress = gateway,
+        AllowTokenOverCleartext = gateway.Scheme == Uri.UriSchemeHttp,
         TokenProvider = TokenProvider(deviceId),
         OutboxDirectory = outbox ?? NewDirectory("edge-outbox-"),
         OutboxKey = OutboxKey,

@@ -2,7 +2,7 @@ using Edge.Client.Uploads;
 
 namespace Edge.Client.UnitTests.Uploads;
 
-/// <summary>A chunk is what the link delivers in 150 ms, in whole pages, within the bounds; failures do not move it.</summary>
+/// <summary>A chunk is what the link delivers in 75 ms, in whole pages, within the bounds; failures do not move it.</summary>
 public sealed class ChunkSizerTests
 {
     private const int Min = 4 * 1024;
@@ -20,11 +20,12 @@ public sealed class ChunkSizerTests
     }
 
     [Theory]
-    [InlineData(125_000, 16 * 1024)]      // 1 Mbit/s: 18,750 B in 150 ms, down to whole pages
-    [InlineData(250_000, 36 * 1024)]      // 2 Mbit/s: 37,500 B
-    [InlineData(12_500, Min)]             // 100 kbit/s: 1,875 B, below the least chunk
+    [InlineData(125_000, 8 * 1024)]       // 1 Mbit/s: 9,375 B in 75 ms, down to whole pages
+    [InlineData(250_000, 16 * 1024)]      // 2 Mbit/s: 18,750 B
+    [InlineData(1_250_000, 88 * 1024)]    // 10 Mbit/s: 93,750 B
+    [InlineData(12_500, Min)]             // 100 kbit/s: 937 B, below the least chunk
     [InlineData(12_500_000, Max)]         // 100 Mbit/s: capped
-    public void Follow_DeliveryRate_IsAboutOneHundredFiftyMillisecondsOfIt(double bytesPerSecond, int expected)
+    public void Follow_DeliveryRate_IsAboutSeventyFiveMillisecondsOfIt(double bytesPerSecond, int expected)
     {
         var sizer = new ChunkSizer(Min, Initial, Max);
 

@@ -41,6 +41,28 @@ public sealed class SendWindowTests
         Assert.False(second.Wait.IsCompleted);
     }
 
+    [Theory]
+    [InlineData(8 * 1024, new[] { 8 * 1024, 8 * 1024 })]
+    [InlineData(12 * 1024, new[] { 12 * 1024, 4 * 1024 })]
+    public void NextChunk_BeforeStarted_SmallChunksUpToTheBytesSentBeforeStarted(int chunk, int[] expected)
+    {
+        var window = Window(acknowledged: 655_360);
+        var lengths = new List<int>();
+        var next = window.NextChunk(Size, chunk);
+        while (next.Wait is null)
+        {
+            Assert.Equal(655_360 + lengths.Sum(), next.Offset);
+            window.Sent(next.Offset, next.Length);
+            lengths.Add(next.Length);
+            next = window.NextChunk(Size, chunk);
+        }
+
+        Assert.Equal(expected, lengths);
+        Assert.False(next.Wait.IsCompleted);
+        window.Started(655_360);
+        Assert.Equal(655_360 + SendWindow.BeforeStartedBytes, window.NextChunk(Size, chunk).Offset);
+    }
+
     [Fact]
     public void NextChunk_AfterACutWithBytesUnacknowledged_SendsAheadFromTheLastAcknowledgement()
     {

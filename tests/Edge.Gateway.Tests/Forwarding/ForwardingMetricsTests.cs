@@ -54,7 +54,7 @@ public sealed class ForwardingMetricsTests
         await WaitUntilAsync(() =>
         {
             listener.RecordObservableInstruments();
-            return Task.FromResult(latest.GetValueOrDefault("edge.outbox.depth:scans") >= 10 && latest.GetValueOrDefault("edge.forward.breaker.state") == 2);
+            return Task.FromResult(latest.GetValueOrDefault("edge.outbox.depth:scans") >= 10 && latest.GetValueOrDefault("edge.forward.breaker.state:scans") == 2);
         }, what: "the backlog and the open breaker to show");
         var ageWhileDown = latest.GetValueOrDefault("edge.outbox.age:scans");
         var retries = sums.Where(kv => kv.Key.StartsWith("edge.forward.retries", StringComparison.Ordinal)).Sum(kv => kv.Value);
@@ -68,7 +68,7 @@ public sealed class ForwardingMetricsTests
 
         Assert.True(ageWhileDown > 0);
         Assert.True(retries > 0);
-        Assert.Equal(0, latest["edge.forward.breaker.state"]);
+        Assert.Equal(0, latest["edge.forward.breaker.state:scans"]);
         Assert.True(sums.GetValueOrDefault("edge.forward.duration:scans") > 0);
     }
 }

@@ -137,7 +137,7 @@ public sealed class CallErrorTests
     }
 
     private static Task<GatewayHost> StartAsync(IScanStore? store = null, StatusRecorder? outcomes = null)
-        => GatewayHost.StartAsync(settings: FastForwarding(), services: services =>
+        => GatewayHost.StartAsync(settings: FastForwarding(new() { ["Edge:Limits:RefusalLogPeriod"] = "00:00:00" }), services: services =>
         {
             services.AddFakeLogging();
             services.AddLogging(logging => logging.AddFilter<FakeLoggerProvider>(null, LogLevel.Debug));
@@ -157,7 +157,7 @@ public sealed class CallErrorTests
     /// <summary>A scan store whose every call runs <paramref name="fail"/> (which throws or waits).</summary>
     private sealed class FailingScanStore(Func<CancellationToken, Task> fail) : IScanStore
     {
-        public async Task<ScanAddOutcome[]> AddAsync(string deviceId, IReadOnlyList<global::Core.V1.ScanEvent> events, CancellationToken cancellationToken)
+        public async Task<ScanAddOutcome[]> AddAsync(string deviceId, IReadOnlyList<ScanRecord> events, CancellationToken cancellationToken)
         {
             await fail(cancellationToken);
             return new ScanAddOutcome[events.Count];

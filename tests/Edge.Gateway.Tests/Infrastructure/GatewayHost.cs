@@ -38,10 +38,13 @@ public sealed class GatewayHost : IAsyncDisposable
         string? dataDirectory = null,
         string? redis = null,
         IDictionary<string, string?>? settings = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        string? redisKeyPrefix = null,
+        string environment = "Development")
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("edge-gw-").FullName;
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Development });
+        // Development by default: cleartext on loopback needs no further setting there (see TransportSecurity).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment });
         var config = new Dictionary<string, string?>
         {
             ["urls"] = "http://127.0.0.1:0",
@@ -51,7 +54,7 @@ public sealed class GatewayHost : IAsyncDisposable
         if (redis is not null)
         {
             config["Edge:Redis"] = redis;
-            config["Edge:RedisKeyPrefix"] = $"t{Guid.NewGuid():N}:";
+            config["Edge:RedisKeyPrefix"] = redisKeyPrefix ?? $"t{Guid.NewGuid():N}:";
         }
 
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())

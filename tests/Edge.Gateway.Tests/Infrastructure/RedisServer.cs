@@ -10,6 +10,20 @@ namespace Edge.Gateway.Tests.Infrastructure;
 /// </summary>
 public sealed class RedisServer : IAsyncLifetime
 {
+    private readonly string _appendFsync;
+
+    /// <summary>
+    /// A server as production runs it: append-only file, fsync'd before every answer, which the gateway requires
+    /// (<c>Edge:RedisDurability</c>).
+    /// </summary>
+    public RedisServer()
+        : this("always")
+    {
+    }
+
+    /// <summary>A server with another <c>appendfsync</c> policy (<c>everysec</c>, <c>no</c>).</summary>
+    internal RedisServer(string appendFsync) => _appendFsync = appendFsync;
+
     private Process? _process;
     private string? _directory;
 
@@ -24,7 +38,7 @@ public sealed class RedisServer : IAsyncLifetime
         _directory = Directory.CreateTempSubdirectory("edge-redis-").FullName;
         Port = FreePorts.Next();
         _process = Process.Start(new ProcessStartInfo(executable,
-            ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory])
+            ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", _appendFsync, "--dir", _directory])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -11,7 +11,10 @@ namespace Edge.Gateway.Tests.Infrastructure;
 /// <summary>Scan events, proofs and photos as a device makes them, and a view of the core simulator.</summary>
 internal static class TestIntake
 {
-    /// <summary>Forwarding settings for tests: short pauses, quick takeover, a short break.</summary>
+    /// <summary>
+    /// Forwarding settings for tests: short pauses, quick takeover, a short break; and the per-device rates lifted, since
+    /// one test device sends what a fleet sends (the abuse suite tests the rates with the gateway's defaults).
+    /// </summary>
     public static Dictionary<string, string?> FastForwarding(Dictionary<string, string?>? more = null)
     {
         var settings = new Dictionary<string, string?>
@@ -23,6 +26,12 @@ internal static class TestIntake
             ["Edge:Forwarding:BreakDuration"] = "00:00:00.500",
             ["Edge:Forwarding:ClaimTimeout"] = "00:00:02",
             ["Edge:Forwarding:BacklogMeasureInterval"] = "00:00:00.200",
+            ["Edge:Limits:ScanEventsPerSecond"] = "1000000",
+            ["Edge:Limits:ScanEventBurst"] = "10000000",
+            ["Edge:Limits:ProofsPerSecond"] = "1000000",
+            ["Edge:Limits:ProofBurst"] = "1000000",
+            ["Edge:Limits:UploadStartsPerSecond"] = "1000000",
+            ["Edge:Limits:UploadStartBurst"] = "1000000",
         };
         foreach (var (key, value) in more ?? [])
         {

@@ -96,8 +96,14 @@ public static class TestUploader
             var length = (int)Math.Min(chunkSize, data.Length - offset);
             if (cutAt is { } cut && offset + length > cut)
             {
-                // Give the gateway a moment to take in what was sent, then drop the stream.
+                // Give the gateway a moment to take in what was sent (until it acknowledges some of it, when anything
+                // was sent: an upload that never received a byte is dropped by the gateway), then drop the stream.
                 await Task.Delay(20);
+                for (var waited = 0; offset > started.CommittedOffset && waited < 250 && !HasAck(responses, started.CommittedOffset); waited++)
+                {
+                    await Task.Delay(20);
+                }
+
                 await cancel.CancelAsync();
                 try
                 {
@@ -134,6 +140,14 @@ public static class TestUploader
         await reader;
         var completed = responses.LastOrDefault(r => r.Completed is not null)?.Completed;
         return new UploadOutcome(started, responses, completed, WasCut: false);
+    }
+
+    private static bool HasAck(List<UploadResponse> responses, long after)
+    {
+        lock (responses)
+        {
+            return responses.Any(r => r.Ack is not null && r.Ack.CommittedOffset > after);
+        }
     }
 
     /// <summary>Uploads to the end, resuming after each failure that a retry can fix.</summary>

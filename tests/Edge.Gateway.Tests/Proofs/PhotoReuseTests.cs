@@ -169,12 +169,12 @@ public sealed class PhotoReuseTests(RedisServer redis)
             hashes.Add((await blobs.GetAsync(digest, CancellationToken.None))!.Photo!.PerceptualHash);
         }
 
-        var retried = await host.Services.GetRequiredService<PhotoReuseCheck>().CheckAsync(record!.Request.Clone(), hashes, CancellationToken.None);
+        var retried = await host.Services.GetRequiredService<PhotoReuseCheck>().CheckAsync(record!.Proof, hashes, CancellationToken.None);
 
         Assert.False(first.PhotoReused || first.RepeatDelivery);
         Assert.Equal(first, resent);
         Assert.Same(PhotoReuseFinding.None, retried);
-        Assert.Null(record.Request.PhotoReuse);
+        Assert.Null(record.Proof.PhotoReuse);
     }
 
     [Theory]
@@ -278,6 +278,6 @@ public sealed class PhotoReuseTests(RedisServer redis)
 
         Assert.True(withinWindow.PhotoReused);
         Assert.False(pastWindow.PhotoReused || pastWindow.RepeatDelivery);
-        Assert.Null(stored!.Request.PhotoReuse);
+        Assert.Null(stored!.Proof.PhotoReuse);
     }
 }

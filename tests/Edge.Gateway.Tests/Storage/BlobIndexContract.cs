@@ -1,15 +1,10 @@
 using Edge.Gateway.Blobs;
-using Edge.Gateway.Forwarding;
-using Edge.Gateway.Hosting;
 using Edge.Gateway.Proofs;
 using Edge.Gateway.Storage;
 using Edge.Gateway.Storage.Redis;
 using Edge.Gateway.Storage.Sqlite;
 using Edge.Gateway.Tests.Infrastructure;
-using Edge.V1;
-using Google.Protobuf.WellKnownTypes;
-using Microsoft.Extensions.Options;
-using StackExchange.Redis;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Edge.Gateway.Tests.Storage;
 
@@ -36,13 +31,12 @@ public abstract class BlobIndexContract : IDisposable
 
     private async Task AddProofAsync(string proofId, string device, string sha, DateTimeOffset at)
     {
-        var receipt = new ProofReceipt { ProofId = proofId, Status = ProofStatus.Received, UpdatedAt = Timestamp.FromDateTimeOffset(at) };
-        var added = await Proofs.AddAsync(new ProofRecord(device, receipt, new global::Core.V1.DeliverProofRequest { ProofId = proofId }, [sha]), default);
+        var added = await Proofs.AddAsync(StoreSeeds.Proof(proofId, device, at, sha), default);
         Assert.Equal(ProofAddOutcome.Added, added.Outcome);
     }
 
     private Task<bool> FinishProofAsync(string proofId, DateTimeOffset at)
-        => Proofs.SetReceiptAsync(proofId, new ProofReceipt { ProofId = proofId, Status = ProofStatus.Committed, UpdatedAt = Timestamp.FromDateTimeOffset(at) }, default);
+        => Proofs.SetReceiptAsync(proofId, StoreSeeds.Receipt(proofId, ProofState.Committed, at), default);
 
     [Fact]
     public async Task Holds_ArePerDevice()
@@ -60,9 +54,8 @@ public abstract class BlobIndexContract : IDisposable
     public async Task Proof_MayNameOnlyItsDevicesPhotos()
     {
         await CompleteAsync("d1", Digest('a'), Digest('1'), Digest('2'));
-        var receipt = new ProofReceipt { ProofId = "p-other", Status = ProofStatus.Received, UpdatedAt = Timestamp.FromDateTimeOffset(T0) };
 
-        var added = await Proofs.AddAsync(new ProofRecord("d2", receipt, new global::Core.V1.DeliverProofRequest { ProofId = "p-other" }, [Digest('a')]), default);
+        var added = await Proofs.AddAsync(StoreSeeds.Proof("p-other", "d2", T0, Digest('a')), default);
 
         Assert.Equal(ProofAddOutcome.PhotoMissing, added.Outcome);
         Assert.Null(await Proofs.GetAsync("p-other", default));
@@ -180,14 +173,13 @@ public abstract class BlobIndexContract : IDisposable
 
 public sealed class SqliteBlobIndexTests : BlobIndexContract
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("edge-blobs-").FullName;
+    private readonly SqliteBackend _backend = new(new FakeTimeProvider());
 
     public SqliteBlobIndexTests()
     {
-        var database = new SqliteDatabase(Options.Create(new EdgeOptions { DataDirectory = _directory }));
-        Sessions = new SqliteUploadSessionStore(database);
-        Index = new SqliteBlobIndex(database);
-        Proofs = new SqliteProofStore(database, Options.Create(new ForwardingOptions()), TimeProvider.System);
+        Sessions = new SqliteUploadSessionStore(_backend.Database);
+        Index = new SqliteBlobIndex(_backend.Database);
+        Proofs = new SqliteProofStore(_backend.Database, _backend.Forwarding, TimeProvider.System);
     }
 
     internal override IUploadSessionStore Sessions { get; }
@@ -198,8 +190,7 @@ public sealed class SqliteBlobIndexTests : BlobIndexContract
 
     public override void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
+        _backend.Dispose();
         base.Dispose();
     }
 }
@@ -207,15 +198,14 @@ public sealed class SqliteBlobIndexTests : BlobIndexContract
 [Collection(RedisCollection.Name)]
 public sealed class RedisBlobIndexTests : BlobIndexContract
 {
-    private readonly ConnectionMultiplexer _redis;
+    private readonly RedisBackend _backend;
 
     public RedisBlobIndexTests(RedisServer server)
     {
-        _redis = ConnectionMultiplexer.Connect(server.ConnectionString);
-        var keys = new RedisKeys(Options.Create(new EdgeOptions { RedisKeyPrefix = $"b{Guid.NewGuid():N}:" }));
-        Sessions = new RedisUploadSessionStore(_redis, keys);
-        Index = new RedisBlobIndex(_redis, keys);
-        Proofs = new RedisProofStore(_redis, keys, Options.Create(new ForwardingOptions()));
+        _backend = new RedisBackend(server, new FakeTimeProvider());
+        Sessions = new RedisUploadSessionStore(_backend.Redis, _backend.Keys);
+        Index = new RedisBlobIndex(_backend.Redis, _backend.Keys);
+        Proofs = new RedisProofStore(_backend.Redis, _backend.Keys, _backend.Forwarding);
     }
 
     internal override IUploadSessionStore Sessions { get; }
@@ -226,7 +216,7 @@ public sealed class RedisBlobIndexTests : BlobIndexContract
 
     public override void Dispose()
     {
-        _redis.Dispose();
+        _backend.Dispose();
         base.Dispose();
     }
 }

@@ -113,15 +113,38 @@ public abstract class OutboxContract : IDisposable
     }
 
     [Fact]
-    public async Task ReleaseStaleLeases_FreesHeldEntriesOnlyWhereNoOtherProcessCanHoldThem()
+    public async Task ReleaseStaleLeases_FreesOtherReplicasEntriesOnlyWhereNoOtherProcessCanHoldThem()
     {
         await Outbox.EnqueueAsync(OutboxLane.Proofs, "p-1", [], default);
-        await Outbox.TakeAsync(OutboxLane.Proofs, "earlier-run", 10, default);
+        await Outbox.TakeAsync(OutboxLane.Proofs, IReplicaIdentity.Consumer("replica-b", OutboxLane.Proofs, 0), 10, default);
 
-        await Outbox.ReleaseStaleLeasesAsync(default);
-        var taken = await Outbox.TakeAsync(OutboxLane.Proofs, "this-run", 10, default);
+        await Outbox.ReleaseStaleLeasesAsync("replica-a", default);
+        var taken = await Outbox.TakeAsync(OutboxLane.Proofs, IReplicaIdentity.Consumer("replica-a", OutboxLane.Proofs, 0), 10, default);
 
         Assert.Equal(ReleasesLeasesOfEarlierRuns ? 1 : 0, taken.Count);
+    }
+
+    [Fact]
+    public async Task ReleaseStaleLeases_FreesThisReplicasEarlierEntriesAtOnce_AllOfThem()
+    {
+        var ids = Enumerable.Range(0, 1500).Select(i => $"s-{i}").ToList();
+        foreach (var id in ids)
+        {
+            await Outbox.EnqueueAsync(OutboxLane.Scans, id, [1], default);
+        }
+
+        await Outbox.TakeAsync(OutboxLane.Scans, IReplicaIdentity.Consumer("replica-a", OutboxLane.Scans, 0), 1000, default);
+        await Outbox.TakeAsync(OutboxLane.Scans, IReplicaIdentity.Consumer("replica-a", OutboxLane.Scans, 3), 500, default);
+
+        var released = await Outbox.ReleaseStaleLeasesAsync("replica-a", default);
+        var taken = new List<OutboxEntry>();
+        for (var round = 0; round < 4; round++)
+        {
+            taken.AddRange(await Outbox.TakeAsync(OutboxLane.Scans, IReplicaIdentity.Consumer("replica-a", OutboxLane.Scans, 0), 500, default));
+        }
+
+        Assert.Equal(1500, released);
+        Assert.Equal(ids.Order(StringComparer.Ordinal), taken.Select(e => e.ItemId).Distinct().Order(StringComparer.Ordinal));
     }
 }
 

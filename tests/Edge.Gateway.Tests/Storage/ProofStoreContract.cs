@@ -5,7 +5,7 @@ using Edge.Gateway.Storage;
 using Edge.Gateway.Storage.Redis;
 using Edge.Gateway.Storage.Sqlite;
 using Edge.Gateway.Tests.Infrastructure;
-using Edge.V1;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Time.Testing;
 
@@ -27,14 +27,20 @@ public abstract class ProofStoreContract : IDisposable
 
     public virtual void Dispose() => GC.SuppressFinalize(this);
 
-    private static ProofRecord Record(string proofId, string device = "d1", DateTimeOffset? at = null, params string[] photos)
-        => new(device,
-            new ProofReceipt { ProofId = proofId, Status = ProofStatus.Received, UpdatedAt = Timestamp.FromDateTimeOffset(at ?? T0) },
-            new global::Core.V1.DeliverProofRequest { ProofId = proofId, DeviceId = device, RouteId = "R-1", StopId = "S-1", PackageIds = { "P-1" } },
-            photos);
+    /// <summary>
+    /// Writes a proof the way the previous version did: its receipt and its request as the <c>edge.v1</c> and
+    /// <c>core.v1</c> messages, with its entry in the device's receipt history.
+    /// </summary>
+    protected abstract Task SeedLegacyProofAsync(string proofId, string device, byte[] receipt, byte[] request, DateTimeOffset updatedAt);
 
-    private static ProofReceipt Receipt(string proofId, ProofStatus status, DateTimeOffset at, string reason = "")
-        => new() { ProofId = proofId, Status = status, Reason = reason, UpdatedAt = Timestamp.FromDateTimeOffset(at) };
+    /// <summary>The stored receipt and proof of <paramref name="proofId"/>, as bytes.</summary>
+    protected abstract Task<(byte[] Receipt, byte[] Proof)> ReadStoredAsync(string proofId);
+
+    private static ProofRecord Record(string proofId, string device = "d1", DateTimeOffset? at = null, params string[] photos)
+        => StoreSeeds.Proof(proofId, device, at ?? T0, photos);
+
+    private static ReceiptRecord Receipt(string proofId, ProofState status, DateTimeOffset at, string reason = "")
+        => StoreSeeds.Receipt(proofId, status, at, reason);
 
     [Fact]
     public async Task Add_New_IsStoredAndQueued()
@@ -48,7 +54,8 @@ public abstract class ProofStoreContract : IDisposable
 
         Assert.Equal(ProofAddOutcome.Added, result.Outcome);
         Assert.NotNull(stored);
-        Assert.Equal((record.DeviceId, record.Receipt, record.Request), (stored.DeviceId, stored.Receipt, stored.Request));
+        Assert.Equal((record.DeviceId, record.Receipt), (stored.DeviceId, stored.Receipt));
+        Assert.Equal(ProofWire.ToCore(record.Proof), ProofWire.ToCore(stored.Proof));
         Assert.Equal([Photo], stored.PhotoDigests);
         Assert.Equal("p-1", Assert.Single(queued).ItemId);
     }
@@ -81,7 +88,7 @@ public abstract class ProofStoreContract : IDisposable
     public async Task SetReceipt_KnownProof_ReplacesItsReceipt()
     {
         await Proofs.AddAsync(Record("p-1"), default);
-        var committed = Receipt("p-1", ProofStatus.Committed, T0.AddSeconds(5));
+        var committed = Receipt("p-1", ProofState.Committed, T0.AddSeconds(5));
 
         var set = await Proofs.SetReceiptAsync("p-1", committed, default);
 
@@ -91,7 +98,7 @@ public abstract class ProofStoreContract : IDisposable
 
     [Fact]
     public async Task SetReceipt_UnknownProof_IsFalse()
-        => Assert.False(await Proofs.SetReceiptAsync("nope", Receipt("nope", ProofStatus.Committed, T0), default));
+        => Assert.False(await Proofs.SetReceiptAsync("nope", Receipt("nope", ProofState.Committed, T0), default));
 
     [Fact]
     public async Task ListChangedSince_GivesTheDevicesChangesAfterTheTimeOldestFirst()
@@ -100,14 +107,76 @@ public abstract class ProofStoreContract : IDisposable
         await Proofs.AddAsync(Record("p-2", at: T0.AddSeconds(1)), default);
         await Proofs.AddAsync(Record("p-3", at: T0.AddSeconds(2)), default);
         await Proofs.AddAsync(Record("other", device: "d2", at: T0.AddSeconds(3)), default);
-        await Proofs.SetReceiptAsync("p-1", Receipt("p-1", ProofStatus.Rejected, T0.AddSeconds(4), "refused"), default);
+        await Proofs.SetReceiptAsync("p-1", Receipt("p-1", ProofState.Rejected, T0.AddSeconds(4), "refused"), default);
 
         var changed = await Proofs.ListChangedSinceAsync("d1", T0.AddSeconds(1), default);
 
         Assert.Equal(["p-3", "p-1"], changed.Select(r => r.ProofId));
-        Assert.Equal(("refused", ProofStatus.Rejected), (changed[1].Reason, changed[1].Status));
+        Assert.Equal(("refused", ProofState.Rejected), (changed[1].Reason, changed[1].Status));
         Assert.Empty(await Proofs.ListChangedSinceAsync("d3", T0.AddDays(-1), default));
     }
+
+    [Fact]
+    public async Task Add_StoresTheGatewaysOwnModelAsJson()
+    {
+        var record = Record("p-json") with { Receipt = Receipt("p-json", ProofState.Received, T0) with { PhotoReused = true, PhotoReuseReason = "flagged" } };
+        await Proofs.AddAsync(record, default);
+
+        var (receipt, proof) = await ReadStoredAsync("p-json");
+
+        Assert.Equal(record.Receipt, ProofRecordCodec.DecodeReceipt(receipt));
+        Assert.StartsWith("{\"proof_id\":\"p-json\"", System.Text.Encoding.UTF8.GetString(receipt), StringComparison.Ordinal);
+        Assert.StartsWith("{\"proof_id\":\"p-json\"", System.Text.Encoding.UTF8.GetString(proof), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LegacyProof_WrittenAsMessages_IsReadChangedAndListed()
+    {
+        var request = LegacyRequest("p-old", "d1");
+        var receipt = new V1.ProofReceipt
+        {
+            ProofId = "p-old", Status = V1.ProofStatus.Received, UpdatedAt = Timestamp.FromDateTimeOffset(T0),
+            OffSite = true, PhotoReused = true, PhotoReuseReason = "a photo matches",
+        };
+        await SeedLegacyProofAsync("p-old", "d1", receipt.ToByteArray(), request.ToByteArray(), T0);
+
+        var read = await Proofs.GetAsync("p-old", default);
+        var set = await Proofs.SetReceiptAsync("p-old", read!.Receipt with { Status = ProofState.Committed, UpdatedAt = T0.AddSeconds(5) }, default);
+        var after = await Proofs.GetAsync("p-old", default);
+        var listed = await Proofs.ListChangedSinceAsync("d1", T0, default);
+
+        Assert.Equal("d1", read.DeviceId);
+        Assert.Equal(receipt, ProofWire.ToWire(read.Receipt));
+        Assert.Equal(request, ProofWire.ToCore(read.Proof));
+        Assert.True(set);
+        Assert.Equal((ProofState.Committed, true, "a photo matches"), (after!.Receipt.Status, after.Receipt.OffSite, after.Receipt.PhotoReuseReason));
+        Assert.Equal(request, ProofWire.ToCore(after.Proof));
+        Assert.Equal(ProofState.Committed, Assert.Single(listed).Status);
+    }
+
+    /// <summary>A request with every field set, as the previous version stored it.</summary>
+    internal static global::Core.V1.DeliverProofRequest LegacyRequest(string proofId, string device) => new()
+    {
+        ProofId = proofId,
+        DeviceId = device,
+        DriverId = "driver-7",
+        RouteId = "R-1",
+        StopId = "S-1",
+        PackageIds = { "P-1", "P-2" },
+        DeliveredAt = Timestamp.FromDateTimeOffset(T0.AddMinutes(-2)),
+        Location = new global::Core.V1.DeviceLocation { Latitude = 52.37, Longitude = 4.89, AccuracyMeters = 8 },
+        PlaceLeft = global::Core.V1.PlaceLeft.Neighbour,
+        Photos = { new global::Core.V1.ProofPhoto { StoredSha256 = new string('e', 64), ThumbnailSha256 = new string('f', 64), DeviceSha256 = new string('a', 64), ContentType = "image/jpeg" } },
+        OffSite = true,
+        Note = "next door",
+        GatewayReceivedAt = Timestamp.FromDateTimeOffset(T0),
+        PhotoReuse = new global::Core.V1.PhotoReuse
+        {
+            Kind = global::Core.V1.PhotoReuse.Types.Kind.Reused, EarlierProofId = "p-0", EarlierDeviceId = "d9", EarlierRouteId = "R-9",
+            EarlierStopId = "S-9", EarlierReceivedAt = Timestamp.FromDateTimeOffset(T0.AddDays(-1)), Distance = 3, Threshold = 6,
+            PhotoSha256 = new string('e', 64), Matches = 2,
+        },
+    };
 }
 
 public sealed class SqliteProofStoreTests : ProofStoreContract
@@ -127,6 +196,23 @@ public sealed class SqliteProofStoreTests : ProofStoreContract
     internal override IOutbox Outbox { get; }
 
     internal override IUploadSessionStore Sessions { get; }
+
+    protected override Task SeedLegacyProofAsync(string proofId, string device, byte[] receipt, byte[] request, DateTimeOffset updatedAt)
+    {
+        using var connection = _backend.Database.Open();
+        SqliteDatabase.Execute(connection, null,
+            "INSERT INTO proofs (proof_id, device_id, receipt, request, photos, updated_ms) VALUES ($id, $device, $receipt, $request, '', $now)",
+            ("$id", proofId), ("$device", device), ("$receipt", receipt), ("$request", request), ("$now", updatedAt.ToUnixTimeMilliseconds()));
+        return Task.CompletedTask;
+    }
+
+    protected override Task<(byte[] Receipt, byte[] Proof)> ReadStoredAsync(string proofId)
+    {
+        using var connection = _backend.Database.Open();
+        var receipt = (byte[])SqliteDatabase.Scalar(connection, null, "SELECT receipt FROM proofs WHERE proof_id = $id", ("$id", proofId))!;
+        var proof = (byte[])SqliteDatabase.Scalar(connection, null, "SELECT request FROM proofs WHERE proof_id = $id", ("$id", proofId))!;
+        return Task.FromResult((receipt, proof));
+    }
 
     public override void Dispose()
     {
@@ -153,6 +239,19 @@ public sealed class RedisProofStoreTests : ProofStoreContract
     internal override IOutbox Outbox { get; }
 
     internal override IUploadSessionStore Sessions { get; }
+
+    protected override async Task SeedLegacyProofAsync(string proofId, string device, byte[] receipt, byte[] request, DateTimeOffset updatedAt)
+    {
+        var db = _backend.Redis.GetDatabase();
+        await db.HashSetAsync(_backend.Keys.Proof(proofId), [new("d", device), new("r", receipt), new("q", request), new("ph", "")]);
+        await db.SortedSetAddAsync(_backend.Keys.DeviceReceipts(device), proofId, updatedAt.ToUnixTimeMilliseconds());
+    }
+
+    protected override async Task<(byte[] Receipt, byte[] Proof)> ReadStoredAsync(string proofId)
+    {
+        var values = await _backend.Redis.GetDatabase().HashGetAsync(_backend.Keys.Proof(proofId), ["r", "q"]);
+        return ((byte[])values[0]!, (byte[])values[1]!);
+    }
 
     public override void Dispose()
     {

@@ -1,7 +1,7 @@
 using Edge.Gateway.Proofs;
 using Edge.Gateway.Storage.Redis;
 using Edge.Gateway.Tests.Infrastructure;
-using Edge.V1;
+using Google.Protobuf;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Edge.Gateway.Tests.Storage;
@@ -19,7 +19,7 @@ public abstract class ReceiptFeedContract : IDisposable
 
     public virtual void Dispose() => GC.SuppressFinalize(this);
 
-    private static ProofReceipt Receipt(string proofId) => new() { ProofId = proofId, Status = ProofStatus.Committed };
+    private static ReceiptRecord Receipt(string proofId) => new(proofId, ProofState.Committed, string.Empty, DateTimeOffset.UnixEpoch);
 
     [Fact]
     public async Task Publish_ReachesTheDevicesWatchersOnly()
@@ -52,7 +52,7 @@ public abstract class ReceiptFeedContract : IDisposable
     }
 
     /// <summary>Collects the proof ids a subscription delivers.</summary>
-    private sealed class Watcher
+    internal sealed class Watcher
     {
         private readonly List<string> _seen = [];
         private readonly System.Threading.Channels.Channel<string> _arrived = System.Threading.Channels.Channel.CreateUnbounded<string>();
@@ -68,7 +68,7 @@ public abstract class ReceiptFeedContract : IDisposable
             }
         }
 
-        public void Add(ProofReceipt receipt)
+        public void Add(ReceiptRecord receipt)
         {
             lock (_seen)
             {
@@ -119,6 +119,19 @@ public sealed class RedisReceiptFeedTests : ReceiptFeedContract
     internal override IReceiptFeed Publisher { get; }
 
     internal override IReceiptFeed Subscriber { get; }
+
+    [Fact]
+    public async Task MessageOfAReplicaOfThePreviousVersion_IsDelivered()
+    {
+        var seen = new Watcher();
+        await using var subscription = await Subscriber.SubscribeAsync("d1", seen.Add, default);
+        var receipt = new V1.ProofReceipt { ProofId = "of-old", Status = V1.ProofStatus.Committed }.ToByteArray();
+
+        // That version's message: the device id's length (2 bytes), the device id, the edge.v1 receipt.
+        await _publisherReplica.Redis.GetSubscriber().PublishAsync(new RedisKeys(_publisherReplica.Edge).Receipts, (byte[])[0, 2, (byte)'d', (byte)'1', .. receipt]);
+
+        Assert.Equal(["of-old"], await seen.UntilAsync("of-old"));
+    }
 
     public override void Dispose()
     {

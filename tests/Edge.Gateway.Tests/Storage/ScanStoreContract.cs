@@ -32,14 +32,8 @@ public abstract class ScanStoreContract : IDisposable
 
     public virtual void Dispose() => GC.SuppressFinalize(this);
 
-    internal static global::Core.V1.ScanEvent Event(string eventId, string device) => new()
-    {
-        EventId = eventId,
-        DeviceId = device,
-        Barcode = "1Z" + eventId,
-        Type = global::Core.V1.ScanType.Delivered,
-        ScannedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(T0),
-    };
+    internal static ScanRecord Event(string eventId, string device)
+        => new(eventId, device, "driver-1", "R-1", "S-1", "P-1", "1Z" + eventId, ScanKind.Delivered, T0, new DevicePosition(52.37, 4.89, 8), string.Empty);
 
     private Task<ScanAddOutcome[]> AddAsync(string device, params string[] eventIds)
         => Store.AddAsync(device, eventIds.Select(id => Event(id, device)).ToList(), default);
@@ -59,6 +53,17 @@ public abstract class ScanStoreContract : IDisposable
 
         Assert.Equal([ScanAddOutcome.Added, ScanAddOutcome.Added, ScanAddOutcome.Duplicate], outcomes);
         Assert.Equal(["n1", "n2"], await QueuedAsync());
+    }
+
+    [Fact]
+    public async Task Add_QueuesTheEventAsTheGatewaysModel_InJson()
+    {
+        await AddAsync("d1", "j1");
+
+        var entry = Assert.Single(await Outbox.TakeAsync(OutboxLane.Scans, "contract", 10, default));
+
+        Assert.Equal(Event("j1", "d1"), ScanRecordCodec.Decode(entry.Payload));
+        Assert.Equal((byte)'{', entry.Payload[0]);
     }
 
     [Fact]

@@ -104,7 +104,7 @@ public sealed class SqliteMigrationsTests : IDisposable
         Assert.Equal(SqliteMigrations.CurrentVersion, UserVersion());
         Assert.Equal(
             ["blob_files", "blob_owners", "blob_refs", "blobs", "dead_letters", "manifests_last_good", "outbox", "photo_print_bands", "photo_print_layout",
-             "photo_prints", "proofs", "scan_events", "upload_sessions"],
+             "photo_prints", "proofs", "revocations", "scan_events", "upload_sessions"],
             Tables());
     }
 

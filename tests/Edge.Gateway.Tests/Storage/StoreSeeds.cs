@@ -1,4 +1,6 @@
 using Edge.Gateway.Blobs;
+using Edge.Gateway.Proofs;
+using Edge.Gateway.Scans;
 using Edge.Gateway.Storage;
 
 namespace Edge.Gateway.Tests.Storage;
@@ -20,4 +22,17 @@ internal static class StoreSeeds
         Assert.True(result.Completed);
         return result;
     }
+
+    /// <summary>A proof record as intake makes it: RECEIVED at <paramref name="at"/>, naming <paramref name="photos"/>.</summary>
+    public static ProofRecord Proof(string proofId, string device, DateTimeOffset at, params string[] photos)
+        => new(device, Receipt(proofId, ProofState.Received, at), Content(proofId, device, at, photos), photos);
+
+    public static ReceiptRecord Receipt(string proofId, ProofState status, DateTimeOffset at, string reason = "")
+        => new(proofId, status, reason, at);
+
+    /// <summary>What a proof naming <paramref name="photos"/> forwards, with every kind of field set.</summary>
+    public static ProofContent Content(string proofId, string device, DateTimeOffset at, params string[] photos)
+        => new(proofId, device, "driver-1", "R-1", "S-1", ["P-1", "P-2"], at.AddMinutes(-1), new DevicePosition(52.37, 4.89, 8),
+            ParcelPlace.FrontDoor, [.. photos.Select(p => new ForwardedPhoto(new string('e', 64), new string('f', 64), p, "image/jpeg"))],
+            false, string.Empty, false, "left with the neighbour", at);
 }

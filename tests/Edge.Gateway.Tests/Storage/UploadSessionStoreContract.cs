@@ -1,11 +1,9 @@
 using Edge.Gateway.Blobs;
-using Edge.Gateway.Hosting;
 using Edge.Gateway.Storage;
 using Edge.Gateway.Storage.Redis;
 using Edge.Gateway.Storage.Sqlite;
 using Edge.Gateway.Tests.Infrastructure;
-using Microsoft.Extensions.Options;
-using StackExchange.Redis;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Edge.Gateway.Tests.Storage;
 
@@ -220,14 +218,12 @@ public abstract class UploadSessionStoreContract : IDisposable
 
 public sealed class SqliteUploadSessionStoreTests : UploadSessionStoreContract
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("edge-sqlite-").FullName;
-    private readonly SqliteDatabase _database;
+    private readonly SqliteBackend _backend = new(new FakeTimeProvider());
 
     public SqliteUploadSessionStoreTests()
     {
-        _database = new SqliteDatabase(Options.Create(new EdgeOptions { DataDirectory = _directory }));
-        Sessions = new SqliteUploadSessionStore(_database);
-        Blobs = new SqliteBlobIndex(_database);
+        Sessions = new SqliteUploadSessionStore(_backend.Database);
+        Blobs = new SqliteBlobIndex(_backend.Database);
     }
 
     internal override IUploadSessionStore Sessions { get; }
@@ -236,8 +232,7 @@ public sealed class SqliteUploadSessionStoreTests : UploadSessionStoreContract
 
     public override void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
+        _backend.Dispose();
         base.Dispose();
     }
 }
@@ -245,14 +240,13 @@ public sealed class SqliteUploadSessionStoreTests : UploadSessionStoreContract
 [Collection(RedisCollection.Name)]
 public sealed class RedisUploadSessionStoreTests : UploadSessionStoreContract
 {
-    private readonly ConnectionMultiplexer _redis;
+    private readonly RedisBackend _backend;
 
     public RedisUploadSessionStoreTests(RedisServer server)
     {
-        _redis = ConnectionMultiplexer.Connect(server.ConnectionString);
-        var keys = new RedisKeys(Options.Create(new EdgeOptions { RedisKeyPrefix = $"c{Guid.NewGuid():N}:" }));
-        Sessions = new RedisUploadSessionStore(_redis, keys);
-        Blobs = new RedisBlobIndex(_redis, keys);
+        _backend = new RedisBackend(server, new FakeTimeProvider());
+        Sessions = new RedisUploadSessionStore(_backend.Redis, _backend.Keys);
+        Blobs = new RedisBlobIndex(_backend.Redis, _backend.Keys);
     }
 
     internal override IUploadSessionStore Sessions { get; }
@@ -261,7 +255,7 @@ public sealed class RedisUploadSessionStoreTests : UploadSessionStoreContract
 
     public override void Dispose()
     {
-        _redis.Dispose();
+        _backend.Dispose();
         base.Dispose();
     }
 }

@@ -94,7 +94,8 @@ public abstract class UploadRefusalTests : UploadTestBase
         var client = Client(host);
         var first = RandomBytes(100_000, seed: 13);
         var second = RandomBytes(100_000, seed: 14);
-        var held = await UploadAsync(client, "quota-1", first, cutAt: 50_000);
+        // One chunk in: an upload that has received a byte keeps its reservation (an empty one gives it back at once).
+        var held = await UploadAsync(client, "quota-1", first, cutAt: 70_000);
 
         var error = await Assert.ThrowsAsync<RpcException>(() => UploadAsync(client, "quota-2", second));
 
@@ -154,7 +155,7 @@ public abstract class UploadRefusalTests : UploadTestBase
     {
         var host = await StartAsync();
         var client = Client(host);
-        await UploadAsync(client, "reuse-1", RandomBytes(100_000, seed: 17), cutAt: 50_000);
+        await UploadAsync(client, "reuse-1", RandomBytes(100_000, seed: 17), cutAt: 70_000);
 
         var error = await Assert.ThrowsAsync<RpcException>(() => UploadAsync(client, "reuse-1", RandomBytes(100_000, seed: 18)));
 

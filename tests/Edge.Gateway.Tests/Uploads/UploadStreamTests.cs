@@ -1,5 +1,4 @@
 using Edge.Gateway.Diagnostics;
-using System.Collections.Concurrent;
 using Edge.Gateway.Imaging;
 using Edge.Gateway.Tests.Infrastructure;
 using Edge.V1;
@@ -32,7 +31,7 @@ public sealed class UploadStreamTests : IAsyncLifetime
     [Fact]
     public async Task Upload_ClientGoneMidStream_LogsTheLostConnectionNotATakeover()
     {
-        using var logs = new CapturedLogs();
+        using var logs = new CapturedLogs("Edge.Gateway.Uploads");
         var client = await StartAsync(logs);
         var data = RandomBytes(300_000, seed: 41);
 
@@ -59,7 +58,7 @@ public sealed class UploadStreamTests : IAsyncLifetime
     {
         // The clock stands still: the idle pause before a sync (Edge:Uploads:SyncIdleDelay) never ends by itself.
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var logs = new CapturedLogs();
+        using var logs = new CapturedLogs("Edge.Gateway.Uploads");
         var client = await StartAsync(logs, clock);
         var data = RandomBytes(200_000, seed: 42);
 
@@ -99,55 +98,5 @@ public sealed class UploadStreamTests : IAsyncLifetime
                 }
             });
         return new V1.Uploads.UploadsClient(_host.Channel());
-    }
-
-    /// <summary>Every log entry of the host, kept in memory.</summary>
-    private sealed class CapturedLogs : ILoggerProvider
-    {
-        private readonly ConcurrentQueue<(int EventId, string Category, string Message)> _entries = new();
-
-        public IReadOnlyCollection<(int EventId, string Category, string Message)> Entries => _entries;
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        /// <summary>The first entry that matches, waiting for it for at most 30 s (a hang guard).</summary>
-        public async Task<(int EventId, string Category, string Message)> WaitForAsync(Func<(int EventId, string Category, string Message), bool> match)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (DateTime.UtcNow < deadline)
-            {
-                foreach (var entry in _entries)
-                {
-                    if (match(entry))
-                    {
-                        return entry;
-                    }
-                }
-
-                await Task.Delay(20);
-            }
-
-            throw new TimeoutException("no such log entry: " + string.Join(" | ", _entries.Select(e => e.Message)));
-        }
-
-        private sealed class Logger(CapturedLogs owner, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (category.StartsWith("Edge.Gateway.Uploads", StringComparison.Ordinal))
-                {
-                    owner._entries.Enqueue((eventId.Id, category, formatter(state, exception)));
-                }
-            }
-        }
     }
 }

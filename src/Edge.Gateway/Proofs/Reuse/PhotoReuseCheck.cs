@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Edge.Gateway.Diagnostics;
-using Edge.V1;
-using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
-using CorePhotoReuse = global::Core.V1.PhotoReuse;
 
 namespace Edge.Gateway.Proofs.Reuse;
 
@@ -12,7 +9,7 @@ namespace Edge.Gateway.Proofs.Reuse;
 /// Compares the photos of a proof being received with the photos of other proofs of the last
 /// <see cref="PhotoReuseOptions.Window"/> (any device) and records them for later proofs. A match at another stop and
 /// address is reuse; at the same stop or address a repeat delivery; a print of the same proof (a retry) is no match.
-/// The evidence goes into the request for the core; the device's receipt says only what was found, in general terms.
+/// The evidence goes with the proof to the core; the device's receipt says only what was found, in general terms.
 /// </summary>
 /// <remarks>
 /// The check is a signal, not a gate: when the index cannot be reached the proof goes on unflagged (logged and
@@ -29,10 +26,10 @@ internal sealed class PhotoReuseCheck(
 {
     /// <summary>
     /// Checks <paramref name="proof"/>'s photos, whose perceptual hashes (16 hex characters each, empty when unknown)
-    /// are <paramref name="perceptualHashes"/> in the order of <c>proof.Photos</c>, and sets
-    /// <c>proof.PhotoReuse</c> when one matches.
+    /// are <paramref name="perceptualHashes"/> in the order of <c>proof.Photos</c>; the finding carries the evidence
+    /// for the core when one matches.
     /// </summary>
-    public async Task<PhotoReuseFinding> CheckAsync(global::Core.V1.DeliverProofRequest proof, IReadOnlyList<string> perceptualHashes, CancellationToken cancellationToken)
+    public async Task<PhotoReuseFinding> CheckAsync(ProofContent proof, IReadOnlyList<string> perceptualHashes, CancellationToken cancellationToken)
     {
         if (!options.Value.Enabled || proof.PhotoWithheld || proof.Photos.Count == 0)
         {
@@ -54,10 +51,10 @@ internal sealed class PhotoReuseCheck(
         }
     }
 
-    private async Task<PhotoReuseFinding> CompareAndRecordAsync(global::Core.V1.DeliverProofRequest proof, IReadOnlyList<string> perceptualHashes, CancellationToken cancellationToken)
+    private async Task<PhotoReuseFinding> CompareAndRecordAsync(ProofContent proof, IReadOnlyList<string> perceptualHashes, CancellationToken cancellationToken)
     {
         var place = await places.FindAsync(proof.RouteId, proof.StopId, cancellationToken);
-        var receivedAt = proof.GatewayReceivedAt?.ToDateTimeOffset() ?? timeProvider.GetUtcNow();
+        var receivedAt = proof.GatewayReceivedAt ?? timeProvider.GetUtcNow();
         var since = receivedAt - options.Value.Window;
         var prints = new List<PhotoPrint>();
         var earlier = new HashSet<(string, string)>();
@@ -94,23 +91,14 @@ internal sealed class PhotoReuseCheck(
             return PhotoReuseFinding.None;
         }
 
-        var kind = reused is not null ? CorePhotoReuse.Types.Kind.Reused : CorePhotoReuse.Types.Kind.RepeatDelivery;
+        var kind = reused is not null ? PhotoReuseKind.Reused : PhotoReuseKind.RepeatDelivery;
         var evidence = found.Match.Print;
-        proof.PhotoReuse = new CorePhotoReuse
-        {
-            Kind = kind,
-            EarlierProofId = evidence.ProofId,
-            EarlierDeviceId = evidence.DeviceId,
-            EarlierRouteId = evidence.RouteId,
-            EarlierStopId = evidence.StopId,
-            EarlierReceivedAt = Timestamp.FromDateTimeOffset(evidence.ReceivedAt),
-            Distance = found.Match.Distance,
-            Threshold = options.Value.MaxDistance,
-            PhotoSha256 = found.Photo,
-            Matches = earlier.Count,
-        };
         PhotoReuseLog.Matched(logger, proof.ProofId, proof.DeviceId, kind, evidence.ProofId, evidence.DeviceId, found.Match.Distance);
-        return kind == CorePhotoReuse.Types.Kind.Reused ? PhotoReuseFinding.Reuse : PhotoReuseFinding.Repeat;
+        return (kind == PhotoReuseKind.Reused ? PhotoReuseFinding.Reuse : PhotoReuseFinding.Repeat) with
+        {
+            Evidence = new PhotoReuseEvidence(kind, evidence.ProofId, evidence.DeviceId, evidence.RouteId, evidence.StopId, evidence.ReceivedAt,
+                found.Match.Distance, options.Value.MaxDistance, found.Photo, earlier.Count),
+        };
     }
 
     /// <summary>Nearer first; at the same distance, the more recent proof.</summary>
@@ -118,9 +106,15 @@ internal sealed class PhotoReuseCheck(
         => candidate.Distance < best.Distance || (candidate.Distance == best.Distance && candidate.Print.ReceivedAt > best.Print.ReceivedAt);
 }
 
-/// <summary>What the reuse check tells the device: whether a photo was flagged and why, in general terms.</summary>
+/// <summary>
+/// What the reuse check found: for the device, whether a photo was flagged and why, in general terms; for the core,
+/// the evidence.
+/// </summary>
 internal sealed record PhotoReuseFinding(bool PhotoReused, bool RepeatDelivery, string Reason, string Outcome)
 {
+    /// <summary>The nearest match, for the core; null when nothing matched.</summary>
+    public PhotoReuseEvidence? Evidence { get; init; }
+
     public static PhotoReuseFinding None { get; } = new(false, false, string.Empty, "none");
 
     public static PhotoReuseFinding Reuse { get; } = new(true, false,
@@ -129,11 +123,10 @@ internal sealed record PhotoReuseFinding(bool PhotoReused, bool RepeatDelivery, 
     public static PhotoReuseFinding Repeat { get; } = new(false, true,
         "a photo matches one sent with an earlier delivery to this stop or address", "repeat_delivery");
 
-    /// <summary>Sets the receipt's reuse fields.</summary>
-    public void ApplyTo(ProofReceipt receipt)
-    {
-        receipt.PhotoReused = PhotoReused;
-        receipt.RepeatDelivery = RepeatDelivery;
-        receipt.PhotoReuseReason = Reason;
-    }
+    /// <summary>The receipt with its reuse fields set.</summary>
+    public ReceiptRecord ApplyTo(ReceiptRecord receipt)
+        => receipt with { PhotoReused = PhotoReused, RepeatDelivery = RepeatDelivery, PhotoReuseReason = Reason };
+
+    /// <summary>The proof with its evidence set.</summary>
+    public ProofContent ApplyTo(ProofContent proof) => proof with { PhotoReuse = Evidence };
 }

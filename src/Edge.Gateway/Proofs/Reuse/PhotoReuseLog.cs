@@ -4,7 +4,7 @@ namespace Edge.Gateway.Proofs.Reuse;
 internal static partial class PhotoReuseLog
 {
     [LoggerMessage(EventIds.ProofPhotoReuseMatched, LogLevel.Information, "Proof {ProofId} of device {DeviceId}: a photo matches proof {EarlierProofId} of device {EarlierDeviceId} ({Kind}, distance {Distance}).")]
-    public static partial void Matched(ILogger logger, string proofId, string deviceId, global::Core.V1.PhotoReuse.Types.Kind kind, string earlierProofId, string earlierDeviceId, int distance);
+    public static partial void Matched(ILogger logger, string proofId, string deviceId, PhotoReuseKind kind, string earlierProofId, string earlierDeviceId, int distance);
 
     [LoggerMessage(EventIds.ProofPhotoReuseCheckFailed, LogLevel.Warning, "Photo reuse check of proof {ProofId} failed; the proof goes on unflagged.")]
     public static partial void CheckFailed(ILogger logger, string proofId, Exception exception);

@@ -23,6 +23,15 @@ internal sealed class RedisKeys(IOptions<EdgeOptions> options)
     /// <summary>Sorted set of a device's upload ids by writer lease expiry (ms).</summary>
     public RedisKey DeviceWriters(string deviceId) => _prefix + "device:" + deviceId + ":writers";
 
+    /// <summary>Hash of a device's unfinished upload ids with their declared sizes (its staging budget).</summary>
+    public RedisKey DeviceUnfinished(string deviceId) => _prefix + "device:" + deviceId + ":unfinished";
+
+    /// <summary>Sorted set of upload ids that have received no byte yet, by creation (ms), for the sweeper.</summary>
+    public RedisKey UploadsEmpty => _prefix + "uploads:empty";
+
+    /// <summary>Hash with a device's token bucket for one rate (tokens, at).</summary>
+    public RedisKey DeviceRate(string deviceId, string rate) => _prefix + "device:" + deviceId + ":rate:" + rate;
+
     /// <summary>Counter of the declared bytes of unfinished uploads.</summary>
     public RedisKey StagingReserved => _prefix + "staging:reserved";
 
@@ -50,6 +59,9 @@ internal sealed class RedisKeys(IOptions<EdgeOptions> options)
     /// <summary>Prefix (the whole prefix) for keys built inside Lua scripts.</summary>
     public string Prefix => _prefix;
 
+    /// <summary>Hash of revoked tokens and devices (<see cref="RedisRevocationStore"/>).</summary>
+    public RedisKey Revocations => _prefix + "revocations";
+
     /// <summary>A taken scan event id (value: the owner device id), expiring after the dedupe window.</summary>
     public RedisKey ScanEvent(string eventId) => _prefix + "scan:" + eventId;
 
@@ -58,6 +70,9 @@ internal sealed class RedisKeys(IOptions<EdgeOptions> options)
 
     /// <summary>The consumer group of the gateway's forwarders on each outbox stream.</summary>
     public const string ForwarderGroup = "forwarders";
+
+    /// <summary>A replica id's lease: the process that uses the id as its forwarders' consumer name (short expiry, renewed).</summary>
+    public RedisKey ReplicaLease(string replicaId) => _prefix + "replica:" + replicaId;
 
     /// <summary>Hash of one proof: device (d), receipt (r), core request (q), photo digests (ph), released flag (rel).</summary>
     public RedisKey Proof(string proofId) => _prefix + "proof:" + proofId;

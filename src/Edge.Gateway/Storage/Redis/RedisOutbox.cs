@@ -80,8 +80,53 @@ internal sealed class RedisOutbox(IConnectionMultiplexer redis, RedisKeys keys, 
     public async Task EnqueueAsync(OutboxLane lane, string itemId, byte[] payload, CancellationToken cancellationToken)
         => await Db.ScriptEvaluateAsync(EnqueueScript, [keys.Outbox(lane)], [itemId, payload, timeProvider.GetUtcNow().ToUnixTimeMilliseconds()]);
 
-    /// <summary>Nothing to do: other replicas' forwarders may be alive; a dead one's entries are claimed after the claim timeout.</summary>
-    public Task ReleaseStaleLeasesAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>
+    /// The entries this replica's earlier processes held (pending on consumers named after the replica) are marked idle
+    /// past the claim timeout (XCLAIM with IDLE, to the same consumer), so the next XAUTOCLAIM of any forwarder takes
+    /// them at once. The caller holds the replica id's lease, so no live process of this replica still works on them.
+    /// Other replicas' entries are left: their owners may be alive, and a dead one's are claimed after the timeout.
+    /// </summary>
+    public async Task<long> ReleaseStaleLeasesAsync(string replicaId, CancellationToken cancellationToken)
+    {
+        var prefix = IReplicaIdentity.ConsumerPrefix(replicaId);
+        var idleMs = (long)options.Value.ClaimTimeout.TotalMilliseconds + 1000;
+        long released = 0;
+        foreach (var lane in new[] { OutboxLane.Scans, OutboxLane.Proofs })
+        {
+            await EnsureGroupAsync(lane);
+            var key = keys.Outbox(lane);
+            foreach (var consumer in await Db.StreamConsumerInfoAsync(key, RedisKeys.ForwarderGroup))
+            {
+                if (consumer.PendingMessageCount == 0 || !consumer.Name.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                RedisValue after = "-";
+                while (true)
+                {
+                    var pending = await Db.StreamPendingMessagesAsync(key, RedisKeys.ForwarderGroup, 1000, consumer.Name, after, "+");
+                    if (pending.Length == 0)
+                    {
+                        break;
+                    }
+
+                    var arguments = new List<object> { key.ToString(), RedisKeys.ForwarderGroup, consumer.Name, 0 };
+                    arguments.AddRange(pending.Select(p => (object)p.MessageId.ToString()));
+                    arguments.AddRange(["IDLE", idleMs, "JUSTID"]);
+                    await Db.ExecuteAsync("XCLAIM", [.. arguments]);
+                    released += pending.Length;
+                    after = "(" + pending[^1].MessageId;
+                    if (pending.Length < 1000)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+
+        return released;
+    }
 
     public async Task<OutboxBacklog> GetBacklogAsync(OutboxLane lane, CancellationToken cancellationToken)
     {

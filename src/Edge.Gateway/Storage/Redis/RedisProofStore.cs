@@ -1,7 +1,5 @@
 using Edge.Gateway.Forwarding;
 using Edge.Gateway.Proofs;
-using Edge.V1;
-using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -71,8 +69,8 @@ internal sealed class RedisProofStore(IConnectionMultiplexer redis, RedisKeys ke
         keyList.AddRange(digests.Select(d => keys.BlobRefs(d)));
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(AddScript, [.. keyList],
         [
-            record.DeviceId, record.Receipt.ToByteArray(), record.Request.ToByteArray(),
-            record.Receipt.UpdatedAt.ToDateTimeOffset().ToUnixTimeMilliseconds(), proofId, string.Join(',', digests),
+            record.DeviceId, ProofRecordCodec.Encode(record.Receipt), ProofRecordCodec.Encode(record.Proof),
+            record.Receipt.UpdatedAt.ToUnixTimeMilliseconds(), proofId, string.Join(',', digests),
         ]))!;
         return (long)result[0] switch
         {
@@ -88,7 +86,7 @@ internal sealed class RedisProofStore(IConnectionMultiplexer redis, RedisKeys ke
         return values[0].IsNull ? null : Map((string)values[0]!, (byte[])values[1]!, (byte[])values[2]!, (string?)values[3]);
     }
 
-    public async Task<bool> SetReceiptAsync(string proofId, ProofReceipt receipt, CancellationToken cancellationToken)
+    public async Task<bool> SetReceiptAsync(string proofId, ReceiptRecord receipt, CancellationToken cancellationToken)
     {
         var device = await Db.HashGetAsync(keys.Proof(proofId), "d");
         if (device.IsNull)
@@ -96,33 +94,33 @@ internal sealed class RedisProofStore(IConnectionMultiplexer redis, RedisKeys ke
             return false;
         }
 
-        var final = receipt.Status is ProofStatus.Committed or ProofStatus.Rejected;
+        var final = receipt.IsFinal;
         var result = await Db.ScriptEvaluateAsync(SetReceiptScript,
             [keys.Proof(proofId), keys.DeviceReceipts((string)device!), keys.BlobsReleasable],
             [
-                receipt.ToByteArray(), receipt.UpdatedAt.ToDateTimeOffset().ToUnixTimeMilliseconds(), proofId, final ? "1" : "0",
+                ProofRecordCodec.Encode(receipt), receipt.UpdatedAt.ToUnixTimeMilliseconds(), proofId, final ? "1" : "0",
                 keys.BlobRefsPrefix, (long)options.Value.DedupeRetention.TotalMilliseconds,
             ]);
         return (long)result == 1;
     }
 
-    public async Task<IReadOnlyList<ProofReceipt>> ListChangedSinceAsync(string deviceId, DateTimeOffset since, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ReceiptRecord>> ListChangedSinceAsync(string deviceId, DateTimeOffset since, CancellationToken cancellationToken)
     {
         var ids = await Db.SortedSetRangeByScoreAsync(keys.DeviceReceipts(deviceId), since.ToUnixTimeMilliseconds(), double.PositiveInfinity, Exclude.Start);
-        var receipts = new List<ProofReceipt>(ids.Length);
+        var receipts = new List<ReceiptRecord>(ids.Length);
         foreach (var id in ids)
         {
             var value = await Db.HashGetAsync(keys.Proof((string)id!), "r");
             if (!value.IsNull)
             {
-                receipts.Add(ProofReceipt.Parser.ParseFrom((byte[])value!));
+                receipts.Add(ProofRecordCodec.DecodeReceipt((byte[])value!));
             }
         }
 
         return receipts;
     }
 
-    private static ProofRecord Map(string device, byte[] receipt, byte[] request, string? photos)
-        => new(device, ProofReceipt.Parser.ParseFrom(receipt), global::Core.V1.DeliverProofRequest.Parser.ParseFrom(request),
+    private static ProofRecord Map(string device, byte[] receipt, byte[] proof, string? photos)
+        => new(device, ProofRecordCodec.DecodeReceipt(receipt), ProofRecordCodec.DecodeProof(proof),
             string.IsNullOrEmpty(photos) ? [] : photos.Split(','));
 }

@@ -1,6 +1,4 @@
 using Edge.Gateway.Proofs;
-using Edge.V1;
-using Google.Protobuf;
 using StackExchange.Redis;
 
 namespace Edge.Gateway.Storage.Redis;
@@ -14,10 +12,10 @@ internal sealed class RedisReceiptFeed(IConnectionMultiplexer redis, RedisKeys k
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _subscribed;
 
-    public async Task PublishAsync(string deviceId, ProofReceipt receipt, CancellationToken cancellationToken)
+    public async Task PublishAsync(string deviceId, ReceiptRecord receipt, CancellationToken cancellationToken)
     {
         var device = System.Text.Encoding.UTF8.GetBytes(deviceId);
-        var body = receipt.ToByteArray();
+        var body = ProofRecordCodec.Encode(receipt);
         var message = new byte[2 + device.Length + body.Length];
         message[0] = (byte)(device.Length >> 8);
         message[1] = (byte)device.Length;
@@ -26,7 +24,7 @@ internal sealed class RedisReceiptFeed(IConnectionMultiplexer redis, RedisKeys k
         await redis.GetSubscriber().PublishAsync(keys.Receipts, message);
     }
 
-    public async Task<IAsyncDisposable> SubscribeAsync(string deviceId, Action<ProofReceipt> onReceipt, CancellationToken cancellationToken)
+    public async Task<IAsyncDisposable> SubscribeAsync(string deviceId, Action<ReceiptRecord> onReceipt, CancellationToken cancellationToken)
     {
         var registration = watchers.Add(deviceId, onReceipt);
         await EnsureSubscribedAsync(cancellationToken);
@@ -52,7 +50,7 @@ internal sealed class RedisReceiptFeed(IConnectionMultiplexer redis, RedisKeys k
                     var message = (byte[])value!;
                     var length = (message[0] << 8) | message[1];
                     var device = System.Text.Encoding.UTF8.GetString(message, 2, length);
-                    watchers.Deliver(device, ProofReceipt.Parser.ParseFrom(message, 2 + length, message.Length - 2 - length));
+                    watchers.Deliver(device, ProofRecordCodec.DecodeReceipt(message.AsSpan(2 + length)));
                 });
                 _subscribed = true;
             }

@@ -1,6 +1,5 @@
 using Edge.Gateway.Forwarding;
 using Edge.Gateway.Scans;
-using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -32,7 +31,7 @@ internal sealed class RedisScanStore(IConnectionMultiplexer redis, RedisKeys key
         return out
         """;
 
-    public async Task<ScanAddOutcome[]> AddAsync(string deviceId, IReadOnlyList<global::Core.V1.ScanEvent> events, CancellationToken cancellationToken)
+    public async Task<ScanAddOutcome[]> AddAsync(string deviceId, IReadOnlyList<ScanRecord> events, CancellationToken cancellationToken)
     {
         var keyList = new RedisKey[events.Count + 1];
         var args = new RedisValue[3 + (2 * events.Count)];
@@ -44,7 +43,7 @@ internal sealed class RedisScanStore(IConnectionMultiplexer redis, RedisKeys key
         {
             keyList[i + 1] = keys.ScanEvent(events[i].EventId);
             args[3 + i] = events[i].EventId;
-            args[3 + events.Count + i] = events[i].ToByteArray();
+            args[3 + events.Count + i] = ScanRecordCodec.Encode(events[i]);
         }
 
         var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AddScript, keyList, args))!;

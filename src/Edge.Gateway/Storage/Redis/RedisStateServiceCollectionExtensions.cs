@@ -25,6 +25,8 @@ internal static class RedisStateServiceCollectionExtensions
         services.TryAddSingleton<IConnectionMultiplexer>(sp => ConnectionMultiplexer.Connect(sp.GetRequiredService<IOptions<EdgeOptions>>().Value.Redis!));
         services.TryAddSingleton<RedisKeys>();
         services.TryAddSingleton<IStateProbe, RedisStateProbe>();
+        services.AddHostedService<RedisDurabilityCheck>();
+        services.TryAddSingleton<IReplicaIdentity, RedisReplicaLease>();
 
         services.TryAddSingleton<IUploadSessionStore, RedisUploadSessionStore>();
         services.TryAddSingleton<IBlobIndex, RedisBlobIndex>();
@@ -34,6 +36,7 @@ internal static class RedisStateServiceCollectionExtensions
         services.TryAddSingleton<RedisProofStore>();
         services.TryAddSingleton<IProofStore>(sp => sp.GetRequiredService<RedisProofStore>());
         services.TryAddSingleton<IDeadLetters, RedisDeadLetters>();
+        services.TryAddSingleton<Security.IRevocationStore, RedisRevocationStore>();
 
         services.TryAddSingleton<LocalReceiptWatchers>();
         services.TryAddSingleton<IReceiptFeed, RedisReceiptFeed>();

@@ -10,8 +10,9 @@ namespace Edge.Gateway.Storage.Redis;
 /// </summary>
 internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, RedisKeys keys) : IUploadSessionStore
 {
-    // KEYS: session, device writers, reserved counter, touch index.
-    // ARGV: id, device, sha, size, type, now, lease, max writers, max staging bytes, only if idle (1/0).
+    // KEYS: session, device writers, reserved counter, touch index, device unfinished, empty index.
+    // ARGV: id, device, sha, size, type, now, lease, max writers, max staging bytes, only if idle (1/0),
+    //       max unfinished per device, max staged bytes per device.
     private const string ClaimScript = """
         redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[6])
         if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -37,10 +38,15 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
           redis.call('HSET', KEYS[1], 'epoch', epoch, 'segments', segments, 'touched', ARGV[6], 'lease', ARGV[7])
           redis.call('ZADD', KEYS[2], ARGV[7], ARGV[1])
           redis.call('ZADD', KEYS[4], ARGV[6], ARGV[1])
+          if h[5] == '0' then redis.call('ZADD', KEYS[6], ARGV[6], ARGV[1]) end
           if live then return {'claimed', '1', '1'} end
           return {'claimed', '0', '1'}
         end
         if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[8]) then return {'busy'} end
+        if redis.call('HLEN', KEYS[5]) >= tonumber(ARGV[11]) then return {'unfinished'} end
+        local mine = 0
+        for _, v in ipairs(redis.call('HVALS', KEYS[5])) do mine = mine + tonumber(v) end
+        if mine + tonumber(ARGV[4]) > tonumber(ARGV[12]) then return {'devicefull'} end
         local reserved = tonumber(redis.call('GET', KEYS[3]) or '0')
         if reserved + tonumber(ARGV[4]) > tonumber(ARGV[9]) then return {'full'} end
         redis.call('INCRBY', KEYS[3], ARGV[4])
@@ -48,10 +54,12 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
           'committed', '0', 'epoch', '1', 'segments', '1:0', 'created', ARGV[6], 'touched', ARGV[6], 'lease', ARGV[7])
         redis.call('ZADD', KEYS[2], ARGV[7], ARGV[1])
         redis.call('ZADD', KEYS[4], ARGV[6], ARGV[1])
+        redis.call('HSET', KEYS[5], ARGV[1], ARGV[4])
+        redis.call('ZADD', KEYS[6], ARGV[6], ARGV[1])
         return {'claimed', '0', '0'}
         """;
 
-    // KEYS: session, device writers, touch index, fully received index. ARGV: id, epoch, offset, now, lease.
+    // KEYS: session, device writers, touch index, fully received index, empty index. ARGV: id, epoch, offset, now, lease.
     private const string CommitScript = """
         local h = redis.call('HMGET', KEYS[1], 'epoch', 'state', 'size')
         if h[1] ~= ARGV[2] or h[2] ~= '1' then return 0 end
@@ -59,11 +67,12 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
         redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
         redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
         if ARGV[3] == h[3] then redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1]) end
+        if ARGV[3] ~= '0' then redis.call('ZREM', KEYS[5], ARGV[1]) end
         return 1
         """;
 
     // KEYS: session, device writers, touch index, reserved counter, blob, owners, device blobs, refs, releasable, unclaimed,
-    // fully received index.
+    // fully received index, device unfinished, empty index.
     // ARGV: id, epoch, record, now, device, sha, files (comma-separated), file prefix.
     private const string CompleteScript = """
         local h = redis.call('HMGET', KEYS[1], 'epoch', 'state', 'size')
@@ -92,6 +101,8 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
         redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
         redis.call('DECRBY', KEYS[4], h[3])
         redis.call('ZREM', KEYS[11], ARGV[1])
+        redis.call('HDEL', KEYS[12], ARGV[1])
+        redis.call('ZREM', KEYS[13], ARGV[1])
         return {1, record, added}
         """;
 
@@ -103,16 +114,20 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
         return 1
         """;
 
-    // KEYS: session, device writers, touch index, reserved counter, fully received index. ARGV: id, touched-before (ms, or '+inf').
+    // KEYS: session, device writers, touch index, reserved counter, fully received index, device unfinished, empty index.
+    // ARGV: id, touched-before (ms, or '+inf'), epoch that must still hold with nothing received (or '').
     private const string RemoveScript = """
-        local h = redis.call('HMGET', KEYS[1], 'state', 'size', 'touched')
+        local h = redis.call('HMGET', KEYS[1], 'state', 'size', 'touched', 'epoch', 'committed')
         if not h[1] then return 0 end
         if ARGV[2] ~= '+inf' and tonumber(h[3]) >= tonumber(ARGV[2]) then return 0 end
+        if ARGV[3] ~= '' and (h[4] ~= ARGV[3] or h[1] ~= '1' or h[5] ~= '0') then return 0 end
         if h[1] == '1' then redis.call('DECRBY', KEYS[4], h[2]) end
         redis.call('DEL', KEYS[1])
         redis.call('ZREM', KEYS[2], ARGV[1])
         redis.call('ZREM', KEYS[3], ARGV[1])
         redis.call('ZREM', KEYS[5], ARGV[1])
+        redis.call('HDEL', KEYS[6], ARGV[1])
+        redis.call('ZREM', KEYS[7], ARGV[1])
         return 1
         """;
 
@@ -124,10 +139,12 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
     public async Task<ClaimResult> ClaimAsync(UploadClaim claim, CancellationToken cancellationToken)
     {
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(ClaimScript,
-            [keys.Upload(claim.UploadId), keys.DeviceWriters(claim.DeviceId), keys.StagingReserved, keys.UploadsByTouch],
+            [keys.Upload(claim.UploadId), keys.DeviceWriters(claim.DeviceId), keys.StagingReserved, keys.UploadsByTouch,
+             keys.DeviceUnfinished(claim.DeviceId), keys.UploadsEmpty],
             [claim.UploadId, claim.DeviceId, claim.Sha256, claim.SizeBytes, claim.ContentType,
              claim.Now.ToUnixTimeMilliseconds(), claim.LeaseUntil.ToUnixTimeMilliseconds(),
-             claim.MaxConcurrentUploadsPerDevice, claim.MaxStagingBytes, claim.OnlyIfIdle ? "1" : "0"]))!;
+             claim.MaxConcurrentUploadsPerDevice, claim.MaxStagingBytes, claim.OnlyIfIdle ? "1" : "0",
+             claim.MaxUnfinishedPerDevice, claim.MaxStagingBytesPerDevice]))!;
 
         switch ((string?)result[0])
         {
@@ -137,6 +154,10 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
                 return new ClaimResult(ClaimOutcome.TooManyUploads, null);
             case "full":
                 return new ClaimResult(ClaimOutcome.StagingFull, null);
+            case "unfinished":
+                return new ClaimResult(ClaimOutcome.TooManyUnfinished, null);
+            case "devicefull":
+                return new ClaimResult(ClaimOutcome.DeviceStagingFull, null);
             case "active":
                 return new ClaimResult(ClaimOutcome.WriterActive, null);
             case "different":
@@ -152,7 +173,7 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
 
     public async Task<bool> TryCommitAsync(UploadSession session, long committedOffset, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
         => (int)await Db.ScriptEvaluateAsync(CommitScript,
-            [keys.Upload(session.UploadId), keys.DeviceWriters(session.DeviceId), keys.UploadsByTouch, keys.UploadsFullyReceived],
+            [keys.Upload(session.UploadId), keys.DeviceWriters(session.DeviceId), keys.UploadsByTouch, keys.UploadsFullyReceived, keys.UploadsEmpty],
             [session.UploadId, session.Epoch, committedOffset, now.ToUnixTimeMilliseconds(), leaseUntil.ToUnixTimeMilliseconds()]) == 1;
 
     public async Task<CompletionResult> TryCompleteAsync(UploadSession session, BlobRecord record, DateTimeOffset now, CancellationToken cancellationToken)
@@ -162,7 +183,7 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
             [
                 keys.Upload(session.UploadId), keys.DeviceWriters(session.DeviceId), keys.UploadsByTouch, keys.StagingReserved,
                 keys.Blob(sha), keys.BlobOwners(sha), keys.DeviceBlobs(session.DeviceId), keys.BlobRefs(sha), keys.BlobsReleasable, keys.BlobsUnclaimed,
-                keys.UploadsFullyReceived,
+                keys.UploadsFullyReceived, keys.DeviceUnfinished(session.DeviceId), keys.UploadsEmpty,
             ],
             [
                 session.UploadId, session.Epoch, BlobRecordCodec.Encode(record), now.ToUnixTimeMilliseconds(), session.DeviceId, sha,
@@ -180,6 +201,12 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
 
     public Task DiscardAsync(UploadSession session, CancellationToken cancellationToken)
         => RemoveAsync(session.UploadId, session.DeviceId, "+inf");
+
+    public Task<bool> DiscardIfEmptyAsync(UploadSession session, CancellationToken cancellationToken)
+        => RemoveAsync(session.UploadId, session.DeviceId, "+inf", session.Epoch.ToString(CultureInfo.InvariantCulture));
+
+    public Task<IReadOnlyList<UploadSession>> ListEmptyAsync(DateTimeOffset touchedBefore, int limit, CancellationToken cancellationToken)
+        => ListAsync(keys.UploadsEmpty, touchedBefore, limit, cancellationToken);
 
     public Task<IReadOnlyList<UploadSession>> ListIdleAsync(DateTimeOffset touchedBefore, int limit, CancellationToken cancellationToken)
         => ListAsync(keys.UploadsByTouch, touchedBefore, limit, cancellationToken);
@@ -217,10 +244,11 @@ internal sealed class RedisUploadSessionStore(IConnectionMultiplexer redis, Redi
     public async Task<long> GetReservedStagingBytesAsync(CancellationToken cancellationToken)
         => (long?)await Db.StringGetAsync(keys.StagingReserved) ?? 0;
 
-    private async Task<bool> RemoveAsync(string uploadId, string deviceId, string touchedBefore)
+    private async Task<bool> RemoveAsync(string uploadId, string deviceId, string touchedBefore, string onlyIfEmptyAtEpoch = "")
         => (int)await Db.ScriptEvaluateAsync(RemoveScript,
-            [keys.Upload(uploadId), keys.DeviceWriters(deviceId), keys.UploadsByTouch, keys.StagingReserved, keys.UploadsFullyReceived],
-            [uploadId, touchedBefore]) == 1;
+            [keys.Upload(uploadId), keys.DeviceWriters(deviceId), keys.UploadsByTouch, keys.StagingReserved, keys.UploadsFullyReceived,
+             keys.DeviceUnfinished(deviceId), keys.UploadsEmpty],
+            [uploadId, touchedBefore, onlyIfEmptyAtEpoch]) == 1;
 
     private static UploadSession? Map(string uploadId, HashEntry[] entries)
     {

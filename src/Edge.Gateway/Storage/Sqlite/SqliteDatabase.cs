@@ -17,8 +17,9 @@ internal sealed class SqliteDatabase
     public SqliteDatabase(IOptions<EdgeOptions> options)
     {
         var directory = Path.GetFullPath(options.Value.DataDirectory);
-        Directory.CreateDirectory(directory);
+        PrivateFiles.CreateDataDirectory(directory);
         FilePath = Path.Combine(directory, "edge.db");
+        PrivateFiles.Prepare(FilePath);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = FilePath,

@@ -23,6 +23,7 @@ internal static class SqliteMigrations
         new("which devices hold each photo, and how many records name each stored file", SqliteBlobTables.Schema, SqliteBlobTables.MigrateExisting),
         new("the device that first used each scan event id", "ALTER TABLE scan_events ADD COLUMN device_id TEXT;"),
         new("perceptual hashes of proofs' photos, in bands, for reuse detection", Proofs.Reuse.SqlitePhotoPrintIndex.Schema),
+        new("revoked device tokens and devices", SqliteRevocationStore.Schema),
     ];
 
     /// <summary>The schema version a file has after every migration.</summary>

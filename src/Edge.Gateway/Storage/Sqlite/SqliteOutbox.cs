@@ -24,11 +24,12 @@ internal sealed class SqliteOutbox : IOutbox
     /// Embedded mode has one gateway process per state file: when its forwarders start no other forwarder is alive, so
     /// every lease is stale and the rows are taken again at once instead of after the claim timeout.
     /// </summary>
-    public Task ReleaseStaleLeasesAsync(CancellationToken cancellationToken)
+    public Task<long> ReleaseStaleLeasesAsync(string replicaId, CancellationToken cancellationToken)
     {
         using var connection = _database.Open(durable: false);
-        SqliteDatabase.Execute(connection, null, "UPDATE outbox SET lease_owner = NULL, lease_until_ms = 0 WHERE lease_until_ms <> 0");
-        return Task.CompletedTask;
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE outbox SET lease_owner = NULL, lease_until_ms = 0 WHERE lease_until_ms <> 0";
+        return Task.FromResult((long)command.ExecuteNonQuery());
     }
 
     public Task<IReadOnlyList<OutboxEntry>> TakeAsync(OutboxLane lane, string consumer, int max, CancellationToken cancellationToken)

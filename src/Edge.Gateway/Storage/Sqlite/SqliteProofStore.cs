@@ -1,7 +1,5 @@
 using Edge.Gateway.Forwarding;
 using Edge.Gateway.Proofs;
-using Edge.V1;
-using Google.Protobuf;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -44,10 +42,10 @@ internal sealed class SqliteProofStore : IProofStore
                 ("$sha", digest));
         }
 
-        var now = record.Receipt.UpdatedAt.ToDateTimeOffset().ToUnixTimeMilliseconds();
+        var now = record.Receipt.UpdatedAt.ToUnixTimeMilliseconds();
         SqliteDatabase.Execute(connection, transaction,
             "INSERT INTO proofs (proof_id, device_id, receipt, request, photos, updated_ms) VALUES ($id, $device, $receipt, $request, $photos, $now)",
-            ("$id", proofId), ("$device", record.DeviceId), ("$receipt", record.Receipt.ToByteArray()), ("$request", record.Request.ToByteArray()),
+            ("$id", proofId), ("$device", record.DeviceId), ("$receipt", ProofRecordCodec.Encode(record.Receipt)), ("$request", ProofRecordCodec.Encode(record.Proof)),
             ("$photos", string.Join(',', record.PhotoDigests)), ("$now", now));
         using (var outbox = new SqliteOutboxWriter(connection, transaction))
         {
@@ -65,12 +63,12 @@ internal sealed class SqliteProofStore : IProofStore
     }
 
     // Not durable: a receipt lost to a power cut is redone when the outbox entry (also not yet removed) is forwarded again.
-    public Task<bool> SetReceiptAsync(string proofId, ProofReceipt receipt, CancellationToken cancellationToken)
+    public Task<bool> SetReceiptAsync(string proofId, ReceiptRecord receipt, CancellationToken cancellationToken)
     {
         using var connection = _database.Open(durable: false);
         using var transaction = connection.BeginTransaction(deferred: false);
-        var now = receipt.UpdatedAt.ToDateTimeOffset().ToUnixTimeMilliseconds();
-        var final = receipt.Status is ProofStatus.Committed or ProofStatus.Rejected;
+        var now = receipt.UpdatedAt.ToUnixTimeMilliseconds();
+        var final = receipt.IsFinal;
         using (var command = connection.CreateCommand())
         {
             command.Transaction = transaction;
@@ -99,12 +97,12 @@ internal sealed class SqliteProofStore : IProofStore
                 expires_ms = CASE WHEN $final THEN $now + $retention ELSE NULL END
             WHERE proof_id = $id
             """,
-            ("$receipt", receipt.ToByteArray()), ("$now", now), ("$final", final), ("$retention", (long)_options.Value.DedupeRetention.TotalMilliseconds), ("$id", proofId));
+            ("$receipt", ProofRecordCodec.Encode(receipt)), ("$now", now), ("$final", final), ("$retention", (long)_options.Value.DedupeRetention.TotalMilliseconds), ("$id", proofId));
         transaction.Commit();
         return Task.FromResult(true);
     }
 
-    public Task<IReadOnlyList<ProofReceipt>> ListChangedSinceAsync(string deviceId, DateTimeOffset since, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ReceiptRecord>> ListChangedSinceAsync(string deviceId, DateTimeOffset since, CancellationToken cancellationToken)
     {
         using var connection = _database.Open();
         using var command = connection.CreateCommand();
@@ -112,13 +110,13 @@ internal sealed class SqliteProofStore : IProofStore
         command.Parameters.AddWithValue("$device", deviceId);
         command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
         using var reader = command.ExecuteReader();
-        var receipts = new List<ProofReceipt>();
+        var receipts = new List<ReceiptRecord>();
         while (reader.Read())
         {
-            receipts.Add(ProofReceipt.Parser.ParseFrom((byte[])reader[0]));
+            receipts.Add(ProofRecordCodec.DecodeReceipt((byte[])reader[0]));
         }
 
-        return Task.FromResult<IReadOnlyList<ProofReceipt>>(receipts);
+        return Task.FromResult<IReadOnlyList<ReceiptRecord>>(receipts);
     }
 
     private static ProofRecord? Read(SqliteConnection connection, SqliteTransaction? transaction, string proofId)
@@ -133,7 +131,7 @@ internal sealed class SqliteProofStore : IProofStore
             return null;
         }
 
-        return new ProofRecord(reader.GetString(0), ProofReceipt.Parser.ParseFrom((byte[])reader[1]),
-            global::Core.V1.DeliverProofRequest.Parser.ParseFrom((byte[])reader[2]), reader.GetString(3).Split(',', StringSplitOptions.RemoveEmptyEntries));
+        return new ProofRecord(reader.GetString(0), ProofRecordCodec.DecodeReceipt((byte[])reader[1]),
+            ProofRecordCodec.DecodeProof((byte[])reader[2]), reader.GetString(3).Split(',', StringSplitOptions.RemoveEmptyEntries));
     }
 }

@@ -1,7 +1,6 @@
 using Edge.Shared;
 using Edge.Gateway.Forwarding;
 using Edge.Gateway.Scans;
-using Google.Protobuf;
 using Microsoft.Extensions.Options;
 
 namespace Edge.Gateway.Storage.Sqlite;
@@ -16,20 +15,21 @@ internal sealed class SqliteScanStore : IScanStore
     private readonly SqliteDatabase _database;
     private readonly IOptions<ForwardingOptions> _options;
     private readonly TimeProvider _timeProvider;
-    private readonly GroupCommit<(string DeviceId, IReadOnlyList<global::Core.V1.ScanEvent> Events), ScanAddOutcome[]> _intake;
+    private readonly GroupCommit<(string DeviceId, IReadOnlyList<ScanRecord> Events, byte[][] Payloads), ScanAddOutcome[]> _intake;
 
     public SqliteScanStore(SqliteDatabase database, IOptions<ForwardingOptions> options, TimeProvider timeProvider)
     {
         _database = database;
         _options = options;
         _timeProvider = timeProvider;
-        _intake = new GroupCommit<(string, IReadOnlyList<global::Core.V1.ScanEvent>), ScanAddOutcome[]>(AddBatches);
+        _intake = new GroupCommit<(string, IReadOnlyList<ScanRecord>, byte[][]), ScanAddOutcome[]>(AddBatches);
     }
 
-    public Task<ScanAddOutcome[]> AddAsync(string deviceId, IReadOnlyList<global::Core.V1.ScanEvent> events, CancellationToken cancellationToken)
-        => _intake.RunAsync((deviceId, events));
+    // Payloads are encoded by each caller, outside the shared write transaction.
+    public Task<ScanAddOutcome[]> AddAsync(string deviceId, IReadOnlyList<ScanRecord> events, CancellationToken cancellationToken)
+        => _intake.RunAsync((deviceId, events, events.Select(ScanRecordCodec.Encode).ToArray()));
 
-    private ScanAddOutcome[][] AddBatches(IReadOnlyList<(string DeviceId, IReadOnlyList<global::Core.V1.ScanEvent> Events)> batches)
+    private ScanAddOutcome[][] AddBatches(IReadOnlyList<(string DeviceId, IReadOnlyList<ScanRecord> Events, byte[][] Payloads)> batches)
     {
         var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         var expires = now + (long)_options.Value.DedupeRetention.TotalMilliseconds;
@@ -55,7 +55,7 @@ internal sealed class SqliteScanStore : IScanStore
         var results = new ScanAddOutcome[batches.Count][];
         for (var b = 0; b < batches.Count; b++)
         {
-            var (deviceId, events) = batches[b];
+            var (deviceId, events, payloads) = batches[b];
             var outcomes = results[b] = new ScanAddOutcome[events.Count];
             seenDevice.Value = deviceId;
             for (var i = 0; i < events.Count; i++)
@@ -63,7 +63,7 @@ internal sealed class SqliteScanStore : IScanStore
                 seenId.Value = events[i].EventId;
                 if (seen.ExecuteNonQuery() == 1)
                 {
-                    outbox.Append(OutboxLane.Scans, events[i].EventId, events[i].ToByteArray(), now);
+                    outbox.Append(OutboxLane.Scans, events[i].EventId, payloads[i], now);
                     outcomes[i] = ScanAddOutcome.Added;
                     continue;
                 }

@@ -24,9 +24,11 @@ internal static class SqliteStateServiceCollectionExtensions
         services.TryAddSingleton<IBlobIndex, SqliteBlobIndex>();
         services.TryAddSingleton<IScanStore, SqliteScanStore>();
         services.TryAddSingleton<IOutbox, SqliteOutbox>();
+        services.TryAddSingleton<IReplicaIdentity, ProcessReplicaIdentity>();
         services.TryAddSingleton<SqliteProofStore>();
         services.TryAddSingleton<IProofStore>(sp => sp.GetRequiredService<SqliteProofStore>());
         services.TryAddSingleton<IDeadLetters, SqliteDeadLetters>();
+        services.TryAddSingleton<Security.IRevocationStore, SqliteRevocationStore>();
         services.TryAddSingleton<Proofs.Reuse.IPhotoPrintIndex, Proofs.Reuse.SqlitePhotoPrintIndex>();
         services.AddHostedService<Proofs.Reuse.PhotoReuseSweeper>();
 

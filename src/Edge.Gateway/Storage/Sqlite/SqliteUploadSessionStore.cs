@@ -65,6 +65,17 @@ internal sealed class SqliteUploadSessionStore(SqliteDatabase database) : IUploa
             return Task.FromResult(new ClaimResult(ClaimOutcome.TooManyUploads, null));
         }
 
+        var (unfinished, deviceBytes) = DeviceReservation(connection, transaction, claim.DeviceId);
+        if (unfinished >= claim.MaxUnfinishedPerDevice)
+        {
+            return Task.FromResult(new ClaimResult(ClaimOutcome.TooManyUnfinished, null));
+        }
+
+        if (deviceBytes + claim.SizeBytes > claim.MaxStagingBytesPerDevice)
+        {
+            return Task.FromResult(new ClaimResult(ClaimOutcome.DeviceStagingFull, null));
+        }
+
         if (ReservedBytes(connection, transaction) + claim.SizeBytes > claim.MaxStagingBytes)
         {
             return Task.FromResult(new ClaimResult(ClaimOutcome.StagingFull, null));
@@ -125,6 +136,18 @@ internal sealed class SqliteUploadSessionStore(SqliteDatabase database) : IUploa
         return Task.CompletedTask;
     }
 
+    public Task<bool> DiscardIfEmptyAsync(UploadSession session, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        var rows = SqliteDatabase.Execute(connection, null,
+            "DELETE FROM upload_sessions WHERE upload_id = $id AND epoch = $epoch AND state = 1 AND committed_offset = 0",
+            ("$id", session.UploadId), ("$epoch", session.Epoch));
+        return Task.FromResult(rows == 1);
+    }
+
+    public Task<IReadOnlyList<UploadSession>> ListEmptyAsync(DateTimeOffset touchedBefore, int limit, CancellationToken cancellationToken)
+        => Task.FromResult<IReadOnlyList<UploadSession>>(List("state = 1 AND committed_offset = 0 AND touched_ms < $before", touchedBefore, limit));
+
     public Task<IReadOnlyList<UploadSession>> ListIdleAsync(DateTimeOffset touchedBefore, int limit, CancellationToken cancellationToken)
         => Task.FromResult<IReadOnlyList<UploadSession>>(List("touched_ms < $before", touchedBefore, limit));
 
@@ -168,6 +191,17 @@ internal sealed class SqliteUploadSessionStore(SqliteDatabase database) : IUploa
         command.Transaction = transaction;
         command.CommandText = "SELECT COALESCE(SUM(size_bytes), 0) FROM upload_sessions WHERE state = 1";
         return (long)command.ExecuteScalar()!;
+    }
+
+    private static (long Count, long Bytes) DeviceReservation(SqliteConnection connection, SqliteTransaction transaction, string deviceId)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM upload_sessions WHERE device_id = $device AND state = 1";
+        command.Parameters.AddWithValue("$device", deviceId);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     private static long CountLiveWriters(SqliteConnection connection, SqliteTransaction transaction, string deviceId, string exceptUploadId, long now)

@@ -32,7 +32,7 @@ public sealed class FaceRedactionFixture : IDisposable
         var path = Path.Combine(Root, $"upload-{id}");
         File.WriteAllBytes(path, bytes);
         var work = Directory.CreateDirectory(Path.Combine(Root, $"work-{id}")).FullName;
-        var source = new PhotoSource(path, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)), contentType, work, redactFaces);
+        var source = new PhotoSource(path, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)), contentType, work, RedactFaces: redactFaces);
         return Pipeline.ProcessAsync(source, CancellationToken.None);
     }
 
