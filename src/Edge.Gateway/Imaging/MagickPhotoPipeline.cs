@@ -205,7 +205,7 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
             {
                 // Faces: the photo is decoded whole, blurred and re-encoded once (upright, its ICC profile kept).
                 storedPath = Path.Combine(source.WorkDirectory, "photo-redacted.jpg");
-                _faces!.RedactJpeg(stripped.WrittenSpan, faces, width / (double)image.Width, storedPath);
+                _faces!.RedactJpeg(stripped.WrittenSpan, strip.Orientation, faces, image.Width, storedPath);
             }
 
             var report = Analyse(image, source, PhotoFormat.Jpeg, (int)width, (int)height, strip.MetadataRemoved, out var thumbnailPath, cancellationToken);

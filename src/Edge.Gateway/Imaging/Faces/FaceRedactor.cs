@@ -102,21 +102,27 @@ internal sealed class FaceRedactor : IDisposable
 
     /// <summary>
     /// Writes the JPEG <paramref name="jpeg"/> (metadata already stripped) to <paramref name="path"/> with
-    /// <paramref name="faces"/> blurred: decoded whole, turned upright, re-encoded once at <see cref="JpegQuality"/>
-    /// with its ICC profile and nothing else. <paramref name="scale"/> takes the faces' pixels to the photo's.
+    /// <paramref name="faces"/> blurred: decoded whole, turned upright by <paramref name="orientation"/>, re-encoded once
+    /// at <see cref="JpegQuality"/> with its ICC profile and nothing else. The faces are in pixels of the upright picture
+    /// they were found in, <paramref name="searchedWidth"/> pixels wide.
     /// </summary>
-    public void RedactJpeg(ReadOnlySpan<byte> jpeg, IReadOnlyList<FaceBox> faces, double scale, string path)
+    /// <remarks>
+    /// The orientation is given, not read from the bytes: the decoder does not take it from the minimal EXIF block the
+    /// stripper leaves, and a photo left on its side would be stored sideways with every blur off its face.
+    /// </remarks>
+    public void RedactJpeg(ReadOnlySpan<byte> jpeg, int orientation, IReadOnlyList<FaceBox> faces, uint searchedWidth, string path)
     {
         var settings = new MagickReadSettings { Format = MagickFormat.Jpeg };
         settings.SetDefines(new ImageMagick.Formats.JpegReadDefines
         {
             SkipProfiles = ImageMagick.Formats.JpegProfileTypes.App | ImageMagick.Formats.JpegProfileTypes.EightBim
-                | ImageMagick.Formats.JpegProfileTypes.Iptc | ImageMagick.Formats.JpegProfileTypes.Xmp,
+                | ImageMagick.Formats.JpegProfileTypes.Exif | ImageMagick.Formats.JpegProfileTypes.Iptc | ImageMagick.Formats.JpegProfileTypes.Xmp,
         });
         using var photo = new MagickImage(jpeg, settings);
+        photo.Orientation = (Orientation)orientation;
         photo.AutoOrient();
         PhotoColour.StripAllButColourProfile(photo);
-        Blur(photo, faces, scale);
+        Blur(photo, faces, photo.Width / (double)searchedWidth);
         photo.Quality = (uint)_options.JpegQuality;
         photo.Write(path, MagickFormat.Jpeg);
     }
