@@ -82,21 +82,20 @@ internal sealed class BlazeFace : IDisposable
     }
 
     /// <summary>
-    /// Faces in a square picture of <see cref="InputSize"/> pixels a side given as RGB bytes (row by row), with a score
-    /// above <paramref name="threshold"/>, before any merging of overlapping boxes.
+    /// The input <see cref="Detect"/> reads: <see cref="InputSize"/> x <see cref="InputSize"/> pixels, RGB, row by row,
+    /// each value scaled to [-1, 1].
     /// </summary>
-    public List<FaceBox> Detect(ReadOnlySpan<byte> rgb, float threshold)
+    public Span<float> Input => _input;
+
+    /// <summary>The model's input shape as it declares it (-1: any size).</summary>
+    public IReadOnlyList<int> InputShape => _session.InputMetadata[_inputName].Dimensions;
+
+    /// <summary>
+    /// Faces in the square picture in <see cref="Input"/>, with a score above <paramref name="threshold"/>, before any
+    /// merging of overlapping boxes, in input pixels.
+    /// </summary>
+    public List<FaceBox> Detect(float threshold)
     {
-        if (rgb.Length != _input.Length)
-        {
-            throw new ArgumentException($"Expected {_input.Length} bytes of RGB.", nameof(rgb));
-        }
-
-        for (var i = 0; i < rgb.Length; i++)
-        {
-            _input[i] = (rgb[i] / 127.5f) - 1f;
-        }
-
         var tensor = new DenseTensor<float>(_input, [1, InputSize, InputSize, 3]);
         using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_inputName, tensor)], _outputNames);
         var scores16 = ((DenseTensor<float>)results[0].AsTensor<float>()).Buffer.Span;

@@ -41,9 +41,8 @@ internal static class FaceFinder
     {
         var width = (double)picture.Width;
         var height = (double)picture.Height;
-        var buffer = new byte[BlazeFace.InputSize * BlazeFace.InputSize * 3];
         var found = new List<FaceBox>();
-        Search(detector, picture, 0, 0, width, height, search.Threshold, buffer, found);
+        Search(detector, picture, 0, 0, width, height, search.Threshold, found);
         foreach (var grid in search.Grids)
         {
             var tileWidth = Math.Min(width, width / grid * TileOverlap);
@@ -54,26 +53,14 @@ internal static class FaceFinder
                 {
                     var x = grid == 1 ? 0 : (width - tileWidth) * column / (grid - 1);
                     var y = grid == 1 ? 0 : (height - tileHeight) * row / (grid - 1);
-                    Search(detector, picture, x, y, tileWidth, tileHeight, search.Threshold, buffer, found);
+                    Search(detector, picture, x, y, tileWidth, tileHeight, search.Threshold, found);
                 }
             }
         }
 
         if (search.TileSide > 0 && (width > search.TileSide || height > search.TileSide))
         {
-            var side = Math.Min(search.TileSide, Math.Min(width, height));
-            var step = Math.Max(1, side - search.TileOverlap);
-            var columns = (int)Math.Ceiling(Math.Max(0, width - side) / step) + 1;
-            var rows = (int)Math.Ceiling(Math.Max(0, height - side) / step) + 1;
-            for (var row = 0; row < rows; row++)
-            {
-                for (var column = 0; column < columns; column++)
-                {
-                    var x = columns == 1 ? 0 : (width - side) * column / (columns - 1);
-                    var y = rows == 1 ? 0 : (height - side) * row / (rows - 1);
-                    Search(detector, picture, x, y, side, side, search.Threshold, buffer, found);
-                }
-            }
+            SearchFineTiles(detector, picture, search, found);
         }
 
         var limit = search.MaxFaceShare * Math.Min(width, height);
@@ -93,7 +80,8 @@ internal static class FaceFinder
             && box.MouthDrop >= FaceSearch.MinMouthShare * box.Height;
     }
 
-    private static void Search(BlazeFace detector, MagickImage picture, double x, double y, double width, double height, float threshold, byte[] buffer, List<FaceBox> found)
+    /// <summary>Runs the detector on a rectangle of the picture, cut and reduced to its input by ImageMagick.</summary>
+    private static void Search(BlazeFace detector, MagickImage picture, double x, double y, double width, double height, float threshold, List<FaceBox> found)
     {
         var scale = BlazeFace.InputSize / Math.Max(width, height);
         var geometry = new MagickGeometry((int)x, (int)y, (uint)Math.Max(1, Math.Round(width)), (uint)Math.Max(1, Math.Round(height)));
@@ -103,23 +91,79 @@ internal static class FaceFinder
             tile.Resize(new MagickGeometry(BlazeFace.InputSize, BlazeFace.InputSize), FilterType.Triangle);
         }
 
-        // The tile at the top left of the square, black (-1 to the model) around it, as MediaPipe letterboxes.
-        Array.Clear(buffer);
         using (var pixels = tile.GetPixelsUnsafe())
         {
             var rgb = pixels.ToByteArray(0, 0, tile.Width, tile.Height, "RGB") ?? [];
-            var row = (int)tile.Width * 3;
-            for (var r = 0; r < tile.Height; r++)
-            {
-                rgb.AsSpan(r * row, row).CopyTo(buffer.AsSpan(r * BlazeFace.InputSize * 3));
-            }
+            CopyToInput(rgb, (int)tile.Width, 0, 0, (int)tile.Width, (int)tile.Height, detector.Input);
         }
 
         var sx = tile.Width / (width * scale);
         var sy = tile.Height / (height * scale);
-        foreach (var box in detector.Detect(buffer, threshold))
+        foreach (var box in detector.Detect(threshold))
         {
             found.Add(new FaceBox(x + (box.X / scale / sx), y + (box.Y / scale / sy), box.Width / scale / sx, box.Height / scale / sy, box.Score, box.EyeDistance / scale / sx, box.MouthDrop / scale / sy));
+        }
+    }
+
+    /// <summary>
+    /// The finest search: tiles of <see cref="FaceSearch.TileSide"/> overlapping by <see cref="FaceSearch.TileOverlap"/>,
+    /// each reduced to the detector's input. The picture is reduced once and read once, and each tile copied from its
+    /// bytes: about the same pixels as cutting, reducing and reading back each tile (30 of them for a 1500x1125
+    /// picture), for a fraction of the CPU.
+    /// </summary>
+    private static void SearchFineTiles(BlazeFace detector, MagickImage picture, FaceSearch search, List<FaceBox> found)
+    {
+        var side = Math.Min(search.TileSide, Math.Min(picture.Width, picture.Height));
+        var reduce = Math.Min(1.0, BlazeFace.InputSize / (double)side);
+        using var reduced = (MagickImage)picture.Clone();
+        if (reduce < 1)
+        {
+            reduced.Resize(new MagickGeometry((uint)Math.Round(picture.Width * reduce), (uint)Math.Round(picture.Height * reduce)) { IgnoreAspectRatio = true }, FilterType.Triangle);
+        }
+
+        var (width, height) = ((int)reduced.Width, (int)reduced.Height);
+        byte[] rgb;
+        using (var pixels = reduced.GetPixelsUnsafe())
+        {
+            rgb = pixels.ToByteArray(0, 0, reduced.Width, reduced.Height, "RGB") ?? [];
+        }
+
+        var sx = width / (double)picture.Width;
+        var sy = height / (double)picture.Height;
+        var tile = Math.Min(Math.Min(width, height), (int)Math.Round(side * reduce));
+        var step = Math.Max(1, tile - (int)Math.Round(search.TileOverlap * reduce));
+        var columns = (int)Math.Ceiling(Math.Max(0, width - tile) / (double)step) + 1;
+        var rows = (int)Math.Ceiling(Math.Max(0, height - tile) / (double)step) + 1;
+        for (var row = 0; row < rows; row++)
+        {
+            for (var column = 0; column < columns; column++)
+            {
+                var x = columns == 1 ? 0 : (width - tile) * column / (columns - 1);
+                var y = rows == 1 ? 0 : (height - tile) * row / (rows - 1);
+                CopyToInput(rgb, width, x, y, tile, tile, detector.Input);
+                foreach (var box in detector.Detect(search.Threshold))
+                {
+                    found.Add(new FaceBox((x + box.X) / sx, (y + box.Y) / sy, box.Width / sx, box.Height / sy, box.Score, box.EyeDistance / sx, box.MouthDrop / sy));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The rectangle of an RGB picture <paramref name="stride"/> pixels wide at the top left of the detector's input,
+    /// scaled to [-1, 1], black (-1 to the model) around it, as MediaPipe letterboxes.
+    /// </summary>
+    private static void CopyToInput(byte[] rgb, int stride, int x, int y, int width, int height, Span<float> input)
+    {
+        input.Fill(-1f);
+        for (var row = 0; row < height; row++)
+        {
+            var source = rgb.AsSpan((((y + row) * stride) + x) * 3, width * 3);
+            var target = input.Slice(row * BlazeFace.InputSize * 3, width * 3);
+            for (var i = 0; i < source.Length; i++)
+            {
+                target[i] = (source[i] / 127.5f) - 1f;
+            }
         }
     }
 

@@ -16,6 +16,9 @@ internal sealed class FaceRedactor : IDisposable
     /// <summary>Blocks across a face's longer side after pixelation: too few to recognise anyone.</summary>
     private const int PixelBlocks = 6;
 
+    /// <summary>Pixels per block at which the pixelated face is blurred, before it is enlarged to the face's box.</summary>
+    private const uint BlurPixelsPerBlock = 8;
+
     private readonly FaceRedactionOptions _options;
     private readonly HashSet<string> _routes;
     private readonly FaceSearch _search;
@@ -90,12 +93,17 @@ internal sealed class FaceRedactor : IDisposable
             var height = (uint)(bottom - top);
             using var region = (MagickImage)image.CloneArea(new MagickGeometry(left, top, width, height));
 
-            // Averaged down to a few blocks (what the face was cannot be read back from them), blown up as blocks, then
-            // blurred so the blocks do not draw the eye.
+            // Averaged down to a few blocks (what the face was cannot be read back from them), blown up as blocks and
+            // blurred so the blocks do not draw the eye. The blur is done at a few pixels per block and then enlarged
+            // smoothly: the same look as blurring the box at full size (half a block), for a fraction of its cost (a
+            // blur of a face filling a third of a 4000x3000 photo took over a second at full size).
             var block = Math.Max(1.0, Math.Max(width, height) / (double)PixelBlocks);
-            region.Scale(new MagickGeometry((uint)Math.Max(1, Math.Round(width / block)), (uint)Math.Max(1, Math.Round(height / block))) { IgnoreAspectRatio = true });
-            region.Sample(new MagickGeometry(width, height) { IgnoreAspectRatio = true });
-            region.Blur(0, block / 2);
+            var blocksAcross = (uint)Math.Max(1, Math.Round(width / block));
+            var blocksDown = (uint)Math.Max(1, Math.Round(height / block));
+            region.Scale(new MagickGeometry(blocksAcross, blocksDown) { IgnoreAspectRatio = true });
+            region.Sample(new MagickGeometry(blocksAcross * BlurPixelsPerBlock, blocksDown * BlurPixelsPerBlock) { IgnoreAspectRatio = true });
+            region.Blur(0, BlurPixelsPerBlock / 2.0);
+            region.Resize(new MagickGeometry(width, height) { IgnoreAspectRatio = true }, FilterType.Triangle);
             image.Composite(region, left, top, CompositeOperator.Copy);
         }
     }
@@ -123,8 +131,23 @@ internal sealed class FaceRedactor : IDisposable
         photo.AutoOrient();
         PhotoColour.StripAllButColourProfile(photo);
         Blur(photo, faces, photo.Width / (double)searchedWidth);
-        photo.Quality = (uint)_options.JpegQuality;
-        photo.Write(path, MagickFormat.Jpeg);
+        File.WriteAllBytes(path, EncodeJpeg(photo, _options.JpegQuality));
+    }
+
+    /// <summary>
+    /// <paramref name="photo"/> as a JPEG of <paramref name="quality"/>, chroma subsampled 4:2:0 as phone cameras store
+    /// photos, with the standard Huffman tables: ImageMagick's defaults for quality 90 and more (4:4:4, tables optimised
+    /// in a second pass) cost about twice the CPU for a larger file.
+    /// </summary>
+    public static byte[] EncodeJpeg(MagickImage photo, int quality)
+    {
+        photo.Quality = (uint)quality;
+        photo.Settings.SetDefines(new ImageMagick.Formats.JpegWriteDefines
+        {
+            SamplingFactor = ImageMagick.Formats.JpegSamplingFactor.Ratio420,
+            OptimizeCoding = false,
+        });
+        return photo.ToByteArray(MagickFormat.Jpeg);
     }
 
     public void Dispose()
