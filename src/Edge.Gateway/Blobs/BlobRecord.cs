@@ -35,7 +35,7 @@ internal enum PhotoVerdict
     Blurry = 3,
 }
 
-/// <summary>What the photo pipeline measured.</summary>
+/// <summary>What the photo pipeline measured, and whether it looked for faces and blurred them (absent in records written before face redaction: false and 0).</summary>
 internal sealed record PhotoFacts(
     int Width,
     int Height,
@@ -45,7 +45,9 @@ internal sealed record PhotoFacts(
     double Sharpness,
     string ThumbnailSha256,
     string PerceptualHash,
-    bool MetadataStripped);
+    bool MetadataStripped,
+    bool FacesChecked = false,
+    int FacesBlurred = 0);
 
 /// <summary>Reads and writes <see cref="BlobRecord"/> as stored (JSON; records written by earlier versions as the wire message are read too).</summary>
 internal static class BlobRecordCodec
@@ -87,6 +89,8 @@ internal static class BlobRecordWire
                 ThumbnailSha256 = photo.ThumbnailSha256,
                 PerceptualHash = photo.PerceptualHash,
                 MetadataStripped = photo.MetadataStripped,
+                FacesChecked = photo.FacesChecked,
+                FacesBlurred = photo.FacesBlurred,
             };
         }
 
@@ -100,5 +104,6 @@ internal static class BlobRecordWire
     public static PhotoFacts FromReport(V1.PhotoReport report, string thumbnailSha256)
         => new(report.Width, report.Height, report.Format,
             report.Verdict == V1.PhotoReport.Types.Verdict.Unspecified ? PhotoVerdict.Ok : (PhotoVerdict)(int)report.Verdict,
-            report.Brightness, report.Sharpness, thumbnailSha256, report.PerceptualHash, report.MetadataStripped);
+            report.Brightness, report.Sharpness, thumbnailSha256, report.PerceptualHash, report.MetadataStripped,
+            report.FacesChecked, report.FacesBlurred);
 }

@@ -24,8 +24,9 @@ internal interface IPhotoPipeline
 /// <param name="WorkDirectory">
 /// An empty directory, on the blob store's filesystem, for the pipeline's outputs. Deleted by the caller afterwards.
 /// </param>
+/// <param name="RedactFaces">Blur the faces found in the stored photo and its thumbnail.</param>
 /// <param name="DeviceId">The device that sent it, for a fair share of the photo workers.</param>
-internal sealed record PhotoSource(string Path, long SizeBytes, string Sha256, string DeclaredContentType, string WorkDirectory, string DeviceId = "");
+internal sealed record PhotoSource(string Path, long SizeBytes, string Sha256, string DeclaredContentType, string WorkDirectory, string DeviceId = "", bool RedactFaces = false);
 
 /// <summary>What the pipeline made of a photo.</summary>
 /// <param name="StoredPath">The file to store: <see cref="PhotoSource.Path"/> itself when nothing had to change.</param>

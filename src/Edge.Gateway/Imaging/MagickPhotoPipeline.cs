@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using Edge.Gateway.Diagnostics;
+using Edge.Gateway.Imaging.Faces;
 using Edge.V1;
 using ImageMagick;
 using ImageMagick.Formats;
@@ -47,11 +48,13 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
     private readonly PhotoOptions _options;
     private readonly ILogger _logger;
     private readonly PhotoWorkerPool _workers;
+    private readonly FaceRedactor? _faces;
 
-    public MagickPhotoPipeline(IOptions<PhotoOptions> options, ILogger<MagickPhotoPipeline> logger, EdgeMetrics? metrics = null)
+    public MagickPhotoPipeline(IOptions<PhotoOptions> options, ILogger<MagickPhotoPipeline> logger, EdgeMetrics? metrics = null, FaceRedactor? faces = null)
     {
         _options = options.Value;
         _logger = logger;
+        _faces = faces;
         var limits = DecoderLimits.Apply(_options);
         ImagingLog.DecoderLimitsApplied(logger, limits.Width, limits.Height, limits.Area, limits.Memory, limits.Disk);
         _workers = new PhotoWorkerPool(_options.Concurrency, _options.QueueLength, _options.BusyRetryAfter,
@@ -174,10 +177,14 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
             // The size hint only ever scales down: libjpeg picks the smallest M/8 scale that still covers the hint, and a
             // hint larger than the photo would make it decode a small photo at twice its size. The ICC profile is read
             // (the thumbnail is converted to sRGB through it); every other profile is skipped.
+            // Face detection wants 3/8 of the photo's resolution (faces of 80 px in a 4000 px photo keep 30 px).
+            var (hintWidth, hintHeight) = source.RedactFaces
+                ? (Math.Max(_options.AnalysisSize, FaceRedactor.SearchSide(header.Width)), Math.Max(_options.AnalysisSize, FaceRedactor.SearchSide(header.Height)))
+                : (_options.AnalysisSize, _options.AnalysisSize);
             var settings = new MagickReadSettings { Format = MagickFormat.Jpeg };
             settings.SetDefines(new JpegReadDefines
             {
-                Size = new MagickGeometry((uint)Math.Min(header.Width, _options.AnalysisSize), (uint)Math.Min(header.Height, _options.AnalysisSize)),
+                Size = new MagickGeometry((uint)Math.Min(header.Width, hintWidth), (uint)Math.Min(header.Height, hintHeight)),
                 SkipProfiles = JpegProfileTypes.App | JpegProfileTypes.EightBim | JpegProfileTypes.Exif | JpegProfileTypes.Iptc | JpegProfileTypes.Xmp,
             });
             using var image = Decode(stripped.WrittenSpan, settings);
@@ -193,7 +200,16 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
 
             var turned = strip.Orientation >= 5;
             var (width, height) = turned ? (header.Height, header.Width) : (header.Width, header.Height);
+            var faces = FindFaces(source, image, cancellationToken);
+            if (faces is { Count: > 0 })
+            {
+                // Faces: the photo is decoded whole, blurred and re-encoded once (upright, its ICC profile kept).
+                storedPath = Path.Combine(source.WorkDirectory, "photo-redacted.jpg");
+                _faces!.RedactJpeg(stripped.WrittenSpan, strip.Orientation, faces, image.Width, storedPath);
+            }
+
             var report = Analyse(image, source, PhotoFormat.Jpeg, (int)width, (int)height, strip.MetadataRemoved, out var thumbnailPath, cancellationToken);
+            Redacted(report, source, faces);
             return new ProcessedPhoto(storedPath, "image/jpeg", report, thumbnailPath);
         }
         finally
@@ -223,6 +239,7 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
                 || !string.IsNullOrEmpty(image.Comment);
             image.AutoOrient();
             PhotoColour.StripAllButColourProfile(image);
+            var faces = FindFacesInFullPicture(source, image, cancellationToken);
 
             string storedPath;
             string contentType;
@@ -244,6 +261,7 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
 
             cancellationToken.ThrowIfCancellationRequested();
             var report = Analyse(image, source, header.Format, (int)image.Width, (int)image.Height, metadataStripped: hadMetadata, out var thumbnailPath, cancellationToken);
+            Redacted(report, source, faces);
             return new ProcessedPhoto(storedPath, contentType, report, thumbnailPath);
         }
     }
@@ -301,6 +319,51 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
             PerceptualHash = PhotoMeasures.ToHex(PhotoMeasures.DifferenceHash(luma, w, h)),
             MetadataStripped = metadataStripped,
         };
+    }
+
+    /// <summary>
+    /// Faces in the decoded picture when the photo is to be redacted (null otherwise), after turning it upright; the
+    /// picture is blurred where they are, so the thumbnail and the measures come from the redacted photo.
+    /// </summary>
+    private List<FaceBox>? FindFaces(PhotoSource source, MagickImage picture, CancellationToken cancellationToken)
+    {
+        if (!source.RedactFaces)
+        {
+            return null;
+        }
+
+        var faces = _faces ?? throw new InvalidOperationException("Face redaction was asked for but no face redactor is registered.");
+        cancellationToken.ThrowIfCancellationRequested();
+        picture.AutoOrient();
+        var found = faces.Find(picture);
+        faces.Blur(picture, found);
+        return found;
+    }
+
+    /// <summary>As <see cref="FindFaces"/>, for a photo decoded at full size: searched on a copy of 3/8 of its size.</summary>
+    private List<FaceBox>? FindFacesInFullPicture(PhotoSource source, MagickImage image, CancellationToken cancellationToken)
+    {
+        if (!source.RedactFaces)
+        {
+            return null;
+        }
+
+        using var picture = (MagickImage)image.Clone();
+        var side = (uint)Math.Max(_options.AnalysisSize, FaceRedactor.SearchSide(Math.Max(image.Width, image.Height)));
+        if (image.Width > side || image.Height > side)
+        {
+            picture.Resize(new MagickGeometry(side, side), FilterType.Triangle);
+        }
+
+        var found = FindFaces(source, picture, cancellationToken)!;
+        _faces!.Blur(image, found, image.Width / (double)picture.Width);
+        return found;
+    }
+
+    private static void Redacted(PhotoReport report, PhotoSource source, List<FaceBox>? faces)
+    {
+        report.FacesChecked = source.RedactFaces;
+        report.FacesBlurred = faces?.Count ?? 0;
     }
 
     /// <summary>Decodes completely; any decoder warning (corrupt or truncated data) rejects the photo.</summary>

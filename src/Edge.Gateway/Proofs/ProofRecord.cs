@@ -110,7 +110,10 @@ internal enum ParcelPlace
 /// <param name="ThumbnailSha256">SHA-256 of its thumbnail; empty when there is none.</param>
 /// <param name="DeviceSha256">SHA-256 of the bytes the device sent.</param>
 /// <param name="ContentType">Media type of the stored photo.</param>
-internal sealed record ForwardedPhoto(string StoredSha256, string ThumbnailSha256, string DeviceSha256, string ContentType);
+/// <param name="FacesChecked">Face redaction ran on it (false in records of earlier versions).</param>
+/// <param name="FacesBlurred">Faces blurred in it.</param>
+internal sealed record ForwardedPhoto(
+    string StoredSha256, string ThumbnailSha256, string DeviceSha256, string ContentType, bool FacesChecked = false, int FacesBlurred = 0);
 
 /// <summary>What a match of a proof's photo with a photo of an earlier proof is.</summary>
 internal enum PhotoReuseKind

@@ -62,6 +62,8 @@ internal static class ProofWire
             ThumbnailSha256 = p.ThumbnailSha256,
             DeviceSha256 = p.DeviceSha256,
             ContentType = p.ContentType,
+            FacesChecked = p.FacesChecked,
+            FacesBlurred = p.FacesBlurred,
         }));
         if (proof.PhotoReuse is { } reuse)
         {
@@ -93,7 +95,7 @@ internal static class ProofWire
             request.DeliveredAt?.ToDateTimeOffset() ?? DateTimeOffset.UnixEpoch,
             ScanWire.FromCore(request.Location),
             (ParcelPlace)(int)request.PlaceLeft,
-            [.. request.Photos.Select(p => new ForwardedPhoto(p.StoredSha256, p.ThumbnailSha256, p.DeviceSha256, p.ContentType))],
+            [.. request.Photos.Select(p => new ForwardedPhoto(p.StoredSha256, p.ThumbnailSha256, p.DeviceSha256, p.ContentType, p.FacesChecked, p.FacesBlurred))],
             request.PhotoWithheld,
             request.PhotoWithheldReason,
             request.OffSite,

@@ -89,7 +89,8 @@ internal sealed class ProofsService(
                     Refuse(request, device, $"blob {digest} is not a validated photo");
                 }
 
-                photos.Add(new ForwardedPhoto(blob.StoredSha256, blob.Photo.ThumbnailSha256, blob.DeviceSha256, blob.ContentType));
+                photos.Add(new ForwardedPhoto(blob.StoredSha256, blob.Photo.ThumbnailSha256, blob.DeviceSha256, blob.ContentType,
+                    blob.Photo.FacesChecked, blob.Photo.FacesBlurred));
                 perceptualHashes.Add(blob.Photo.PerceptualHash);
             }
         }

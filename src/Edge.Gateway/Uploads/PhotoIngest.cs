@@ -1,6 +1,7 @@
 using Edge.Gateway.Blobs;
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Imaging;
+using Edge.Gateway.Imaging.Faces;
 using Edge.Gateway.Storage;
 
 namespace Edge.Gateway.Uploads;
@@ -18,6 +19,7 @@ internal sealed class PhotoIngest(
     StagingArea staging,
     BlobStore store,
     IPhotoPipeline photos,
+    FaceRedactor faces,
     CompletionFaults faults,
     EdgeMetrics metrics,
     TimeProvider timeProvider,
@@ -30,13 +32,15 @@ internal sealed class PhotoIngest(
 
     /// <summary>
     /// Completes the upload, for the writer holding its epoch. <paramref name="receivedSha256"/> is the digest the writer
-    /// computed while receiving; null to compute it from the staged bytes.
+    /// computed while receiving; null to compute it from the staged bytes. <paramref name="routes"/> are the routes of the
+    /// device's token, which decide whether faces are blurred (null when no device call is at hand: see
+    /// <see cref="FaceRedactor.AppliesTo"/>).
     /// </summary>
     /// <exception cref="UploadDigestMismatchException">The bytes are not the declared object; the upload was discarded.</exception>
     /// <exception cref="PhotoRejectedException">Not an acceptable photo; the upload was discarded.</exception>
     /// <exception cref="PhotoPipelineBusyException">The photo workers are saturated; the bytes stay staged.</exception>
     /// <exception cref="UploadTakenOverException">Another writer took the upload over.</exception>
-    public async Task<BlobRecord> CompleteAsync(UploadSession session, string? receivedSha256, CancellationToken cancellationToken)
+    public async Task<BlobRecord> CompleteAsync(UploadSession session, string? receivedSha256, IReadOnlySet<string>? routes, CancellationToken cancellationToken)
     {
         session = session with { CommittedOffset = session.SizeBytes };
         var actual = receivedSha256 ?? ComputeStagedSha256(session);
@@ -51,7 +55,7 @@ internal sealed class PhotoIngest(
         // them without running the pipeline again.
         var record = await index.GetAsync(session.Sha256, cancellationToken) is { } existing && existing.Files.All(store.Exists)
             ? existing
-            : await ProcessAsync(session, cancellationToken);
+            : await ProcessAsync(session, routes, cancellationToken);
 
         var result = await sessions.TryCompleteAsync(session, record, timeProvider.GetUtcNow(), cancellationToken);
         if (!result.Completed)
@@ -69,7 +73,7 @@ internal sealed class PhotoIngest(
         if (!stands.Files.All(store.Exists))
         {
             // A sweep of unreferenced files ran between storing and recording: store the bytes again.
-            await ProcessAsync(session, cancellationToken);
+            await ProcessAsync(session, routes, cancellationToken);
         }
 
         staging.Delete(session.UploadId);
@@ -79,7 +83,7 @@ internal sealed class PhotoIngest(
         return stands;
     }
 
-    private async Task<BlobRecord> ProcessAsync(UploadSession session, CancellationToken cancellationToken)
+    private async Task<BlobRecord> ProcessAsync(UploadSession session, IReadOnlySet<string>? routes, CancellationToken cancellationToken)
     {
         var work = Path.Combine(_workRoot, Guid.NewGuid().ToString("N"));
         PrivateFiles.CreateDirectory(work);
@@ -87,7 +91,7 @@ internal sealed class PhotoIngest(
         {
             var assembled = staging.Assemble(session, work);
             faults.Reached(CompletionStep.Assembled);
-            var processed = await RunPipelineAsync(session, assembled, work, cancellationToken);
+            var processed = await RunPipelineAsync(session, assembled, work, faces.AppliesTo(routes), cancellationToken);
             faults.Reached(CompletionStep.Processed);
 
             // Outputs in the work folder are the store's to take; the staged file itself stays until completion.
@@ -103,12 +107,12 @@ internal sealed class PhotoIngest(
         }
     }
 
-    private async Task<ProcessedPhoto> RunPipelineAsync(UploadSession session, string assembled, string work, CancellationToken cancellationToken)
+    private async Task<ProcessedPhoto> RunPipelineAsync(UploadSession session, string assembled, string work, bool redactFaces, CancellationToken cancellationToken)
     {
         var handedOver = timeProvider.GetTimestamp();
         try
         {
-            var processed = await photos.ProcessAsync(new PhotoSource(assembled, session.SizeBytes, session.Sha256, session.ContentType, work, session.DeviceId), cancellationToken);
+            var processed = await photos.ProcessAsync(new PhotoSource(assembled, session.SizeBytes, session.Sha256, session.ContentType, work, session.DeviceId, redactFaces), cancellationToken);
             if (processed.Report is { } photo)
             {
                 metrics.PhotoProcessed(photo, timeProvider.GetElapsedTime(handedOver));

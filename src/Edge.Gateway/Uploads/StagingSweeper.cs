@@ -98,7 +98,7 @@ internal sealed class StagingSweeper(
 
             try
             {
-                await ingest.CompleteAsync(claim.Session!, receivedSha256: null, cancellationToken);
+                await ingest.CompleteAsync(claim.Session!, receivedSha256: null, routes: null, cancellationToken);
                 UploadLog.StrandedCompleted(logger, idle.UploadId);
                 completed++;
             }

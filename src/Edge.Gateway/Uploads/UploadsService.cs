@@ -79,7 +79,7 @@ internal sealed partial class UploadsService(
 
             // The first chunk is due soon after the start is answered: an upload that never sends a byte holds nothing.
             requests.ExpectSoon();
-            await WriteAsync(claim.Session!, claim.TookOver, requests, responseStream, context);
+            await WriteAsync(claim.Session!, device.RouteIds, claim.TookOver, requests, responseStream, context);
         }
         catch (RpcException e)
         {
@@ -149,7 +149,7 @@ internal sealed partial class UploadsService(
         return new FindMissingBlobsResponse { MissingSha256 = { missing } };
     }
 
-    private async Task WriteAsync(UploadSession session, bool tookOver, IAsyncStreamReader<UploadRequest> requests,
+    private async Task WriteAsync(UploadSession session, IReadOnlySet<string> routes, bool tookOver, IAsyncStreamReader<UploadRequest> requests,
         IServerStreamWriter<UploadResponse> responses, ServerCallContext context)
     {
         var writerContext = new UploadWriterContext(sessions, staging, localWriters, _options, metrics, timeProvider, logger);
@@ -164,7 +164,7 @@ internal sealed partial class UploadsService(
         BlobRecord record;
         try
         {
-            record = await ingest.CompleteAsync(session, received, token);
+            record = await ingest.CompleteAsync(session, received, routes, token);
         }
         catch (UploadDigestMismatchException e)
         {
