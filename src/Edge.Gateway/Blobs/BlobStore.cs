@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Edge.Gateway.Hosting;
 using Edge.Gateway.Storage;
@@ -28,9 +27,8 @@ internal readonly record struct StoredFile(string Sha256, long SizeBytes);
 /// link, then a directory fsync), so a reader never sees a partial file and the same bytes are stored once. It knows
 /// nothing of who uses a file: the blob index counts references and says when a file may go.
 /// </summary>
-internal sealed partial class BlobStore
+internal sealed class BlobStore
 {
-    private const int ErrnoExists = 17;
     private readonly string _root;
     private readonly string _temp;
 
@@ -162,22 +160,9 @@ internal sealed partial class BlobStore
     }
 
     // A hard link shares the staged file's blocks: nothing is written again. Where links are not possible (another
-    // filesystem, a platform without them) the bytes are copied.
-    private static bool TryLink(string source, string target)
-    {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
-        {
-            return false;
-        }
-
-        if (Link(source, target) == 0)
-        {
-            return true;
-        }
-
-        // Stored meanwhile by another writer: same bytes.
-        return Marshal.GetLastPInvokeError() == ErrnoExists;
-    }
+    // filesystem, a platform without them) the bytes are copied. A target stored meanwhile by another writer has the
+    // same bytes.
+    private static bool TryLink(string source, string target) => HardLinks.TryLink(source, target) != LinkOutcome.NotPossible;
 
     private void CopyIn(string source, string target)
     {
@@ -194,7 +179,4 @@ internal sealed partial class BlobStore
             File.Delete(temp);
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Link(string existing, string created);
 }

@@ -105,13 +105,17 @@ internal static class PrivateFiles
                 stream.Flush(flushToDisk: true);
             }
 
-            try
+            // A link, not File.Move: a move without overwrite can replace a file another replica linked a moment before.
+            if (HardLinks.TryLink(work, path) == LinkOutcome.NotPossible)
             {
-                File.Move(work, path, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another replica created it first; its key is the one everybody uses.
+                try
+                {
+                    File.Move(work, path, overwrite: false);
+                }
+                catch (IOException) when (File.Exists(path))
+                {
+                    // Another replica created it first; its key is the one everybody uses.
+                }
             }
         }
         finally

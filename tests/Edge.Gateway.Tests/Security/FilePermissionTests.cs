@@ -62,10 +62,15 @@ public sealed class FilePermissionTests
         Assert.Equal(Owner600, File.GetUnixFileMode(Path.Combine(data, "edge.db")));
     }
 
-    [Fact]
-    public void SigningKey_CreatedByRacingReplicas_IsOneWholeKey_0600_WithNoWorkFilesLeft()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void SigningKey_CreatedByRacingReplicas_IsOneWholeKey_0600_WithNoWorkFilesLeft(int round)
     {
-        var data = Directory.CreateTempSubdirectory("edge-key-").FullName;
+        var data = Directory.CreateTempSubdirectory($"edge-key-{round}-").FullName;
 
         var keys = Enumerable.Range(0, 16).AsParallel().WithDegreeOfParallelism(16)
             .Select(_ => DeviceTokens.ResolveKey(new DeviceTokenOptions(), data, out string _).KeyId)
