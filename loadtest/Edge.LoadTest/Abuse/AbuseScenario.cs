@@ -89,9 +89,7 @@ internal static class AbuseScenario
             report.Add("scan batch p99 attacked / quiet (worse of the two)", Ratio(f => f.Scans), "x");
             attack.Report(report);
 
-            await gateway.StandardInput.WriteLineAsync("report");
-            var figuresLine = await gateway.StandardOutput.ReadLineAsync();
-            var gatewayFigures = JsonSerializer.Deserialize<Dictionary<string, long>>(figuresLine!)!;
+            var gatewayFigures = JsonSerializer.Deserialize<Dictionary<string, long>>(await UploadGatewayRole.ReportAsync(gateway))!;
             report.Add("gateway peak RSS (VmHWM)", gatewayFigures["peak_rss_bytes"] / (1024.0 * 1024), "MiB");
             await gateway.StandardInput.WriteLineAsync("quit");
             await gateway.WaitForExitAsync();

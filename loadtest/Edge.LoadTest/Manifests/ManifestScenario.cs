@@ -131,8 +131,7 @@ internal static class ManifestScenario
                     await gateway.StandardOutput.ReadLineAsync();
                     var cpuBefore = (Gateway: gateway.TotalProcessorTime, Client: ProcessFigures.CpuTime());
                     var (calls, elapsed) = await RunAsync(invokers, tally.Method, tally.Request, tally.Headers, concurrency, TimeSpan.FromSeconds(seconds), tally.Latencies);
-                    await gateway.StandardInput.WriteLineAsync("report");
-                    using (var figures = JsonDocument.Parse(await gateway.StandardOutput.ReadLineAsync() ?? "{}"))
+                    using (var figures = JsonDocument.Parse(await UploadGatewayRole.ReportAsync(gateway)))
                     {
                         tally.GatewayAllocated += figures.RootElement.GetProperty("allocated_bytes").GetInt64();
                         gatewayGc = figures.RootElement.GetProperty("server_gc").GetInt64() == 1 ? "server" : "workstation";

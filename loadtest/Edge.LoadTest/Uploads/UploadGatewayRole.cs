@@ -20,6 +20,26 @@ internal static class UploadGatewayRole
     public const string Name = "upload-gateway";
 
     /// <summary>Starts this role in a new process of this program and waits until its gateway listens.</summary>
+    /// <summary>
+    /// Asks a gateway started by <see cref="StartProcessAsync"/> for its figures and returns its JSON answer. The
+    /// gateway's own log lines (warnings and errors) share its output and may come first: they are shown, not parsed.
+    /// </summary>
+    public static async Task<string> ReportAsync(Process gateway)
+    {
+        await gateway.StandardInput.WriteLineAsync("report");
+        while (await gateway.StandardOutput.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith('{'))
+            {
+                return line;
+            }
+
+            Console.Error.WriteLine("gateway: " + line);
+        }
+
+        throw new InvalidOperationException("The gateway ended before it reported its figures.");
+    }
+
     public static async Task<Process> StartProcessAsync(int port, string data, string signingKey, string? redis, params string[] more)
     {
         var start = new ProcessStartInfo("dotnet",

@@ -68,8 +68,7 @@ internal static class UploadScenario
             gateway.Refresh();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime + gateway.TotalProcessorTime - cpuBefore;
 
-            await gateway.StandardInput.WriteLineAsync("report");
-            var server = JsonSerializer.Deserialize<Dictionary<string, long>>((await gateway.StandardOutput.ReadLineAsync())!)!;
+            var server = JsonSerializer.Deserialize<Dictionary<string, long>>(await UploadGatewayRole.ReportAsync(gateway))!;
             var megabytes = (double)total * size / 1_000_000;
             var chunks = (double)total * Math.Ceiling((double)size / chunk);
 
