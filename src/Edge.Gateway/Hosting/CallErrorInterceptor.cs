@@ -48,7 +48,7 @@ internal sealed class CallErrorInterceptor(ILogger<CallErrorInterceptor> logger,
     {
         try
         {
-            return await continuation(requestStream, context);
+            return await continuation(new ResetAwareReader<TRequest>(requestStream), context);
         }
         catch (Exception e) when (Translate(e, context) is { } status)
         {
@@ -75,7 +75,7 @@ internal sealed class CallErrorInterceptor(ILogger<CallErrorInterceptor> logger,
     {
         try
         {
-            await continuation(requestStream, responseStream, context);
+            await continuation(new ResetAwareReader<TRequest>(requestStream), responseStream, context);
         }
         catch (Exception e) when (Translate(e, context) is { } status)
         {
@@ -91,6 +91,7 @@ internal sealed class CallErrorInterceptor(ILogger<CallErrorInterceptor> logger,
             case RpcException rpc:
                 return Bounded(rpc, context);
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+            case ClientStreamResetException:
                 return new RpcException(new Status(StatusCode.Cancelled, CancelledMessage));
             case Exception when IsStateStoreUnavailable(error):
                 if (_stateStoreFailures.ShouldLog("state-store", context.Method, out var suppressed))
@@ -145,4 +146,29 @@ internal sealed class CallErrorInterceptor(ILogger<CallErrorInterceptor> logger,
         AggregateException { InnerExceptions: [var inner] } => IsStateStoreUnavailable(inner),
         _ => false,
     };
+
+    /// <summary>
+    /// The client's stream as the handler reads it, with a reset by the client (Kestrel throws an
+    /// <see cref="IOException"/> from the read, sometimes before the call's token says the client is gone) told apart
+    /// from the gateway's own I/O failures: the call then ends CANCELLED like any call the client abandoned.
+    /// </summary>
+    private sealed class ResetAwareReader<T>(IAsyncStreamReader<T> inner) : IAsyncStreamReader<T>
+    {
+        public T Current => inner.Current;
+
+        public async Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await inner.MoveNext(cancellationToken);
+            }
+            catch (IOException e) when (e is not ClientStreamResetException)
+            {
+                throw new ClientStreamResetException(e);
+            }
+        }
+    }
 }
+
+/// <summary>The client reset or lost its request stream while the gateway was reading it.</summary>
+internal sealed class ClientStreamResetException(IOException inner) : IOException("The client reset or lost its request stream.", inner);
