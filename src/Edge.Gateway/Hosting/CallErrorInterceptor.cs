@@ -156,11 +156,18 @@ internal sealed class CallErrorInterceptor(ILogger<CallErrorInterceptor> logger,
     {
         public T Current => inner.Current;
 
-        public async Task<bool> MoveNext(CancellationToken cancellationToken)
+        public Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            // Most reads (every chunk of an upload) complete without failing: those pass through as they are.
+            var next = inner.MoveNext(cancellationToken);
+            return next.IsCompletedSuccessfully ? next : TranslateResetAsync(next);
+        }
+
+        private static async Task<bool> TranslateResetAsync(Task<bool> next)
         {
             try
             {
-                return await inner.MoveNext(cancellationToken);
+                return await next;
             }
             catch (IOException e) when (e is not ClientStreamResetException)
             {

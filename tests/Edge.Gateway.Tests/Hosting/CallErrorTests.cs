@@ -139,8 +139,7 @@ public sealed class CallErrorTests
     private static Task<GatewayHost> StartAsync(IScanStore? store = null, StatusRecorder? outcomes = null)
         => GatewayHost.StartAsync(settings: FastForwarding(new() { ["Edge:Limits:RefusalLogPeriod"] = "00:00:00" }), services: services =>
         {
-            services.AddFakeLogging();
-            services.AddLogging(logging => logging.AddFilter<FakeLoggerProvider>(null, LogLevel.Debug));
+            services.AddFakeLogsOfEveryLevel();
             if (store is not null)
             {
                 services.AddSingleton(store);

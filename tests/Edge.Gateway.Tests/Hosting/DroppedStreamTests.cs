@@ -22,11 +22,7 @@ public sealed class DroppedStreamTests
         {
             ["Edge:Limits:UploadStartsPerSecond"] = "10000",
             ["Edge:Limits:UploadStartBurst"] = "10000",
-        }, services: services =>
-        {
-            services.AddFakeLogging();
-            services.AddLogging(logging => logging.AddFilter<FakeLoggerProvider>(null, LogLevel.Debug));
-        });
+        }, services: services => services.AddFakeLogsOfEveryLevel());
 
         var answered = 0;
         // Eight at once, as a depot's devices would: the reset races whatever the gateway is doing with the stream.

@@ -4,21 +4,33 @@ using static Edge.Gateway.Tests.Infrastructure.TestIntake;
 
 namespace Edge.Gateway.Tests.Hosting;
 
-/// <summary>The Prometheus listener as a scraper on the machine reaches it, with the outbox measured at the scrape.</summary>
+/// <summary>
+/// The Prometheus listener as a scraper on the machine reaches it, with the outbox measured at the scrape. The gateway
+/// runs as a process of its own: metrics are collected by meter name, so a gateway hosted in the test process would
+/// also report the gauges of every other test's gateway running beside it.
+/// </summary>
 public sealed class MetricsListenerTests
 {
     [Fact]
     public async Task DefaultHost_AnswersAScrapeOf127001_WithTheOutboxDepthAsItIsNow()
     {
         var port = FreePorts.Next();
-        await using var host = await GatewayHost.StartAsync(settings: FastForwarding(new Dictionary<string, string?>
+        var corePort = FreePorts.Next();
+        await using var gateway = await GatewayProcess.StartAsync(new GatewayProcessOptions
         {
-            ["Edge:Metrics:PrometheusPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Edge:Forwarding:BacklogMeasureInterval"] = "00:00:00",
-        }));
-        var admin = await AdminAsync(host);
+            CorePort = corePort,
+            Arguments =
+            [
+                .. FastForwardingArgs(),
+                $"--Edge:Core:EmbeddedPort={corePort}",
+                $"--Edge:Metrics:PrometheusPort={port}",
+                "--Edge:Forwarding:BacklogMeasureInterval=00:00:00",
+            ],
+        });
+        var admin = Admin(corePort);
         await SetCoreDownAsync(admin, down: true);
-        await new V1.Scans.ScansClient(host.Channel()).RecordScansAsync(new RecordScansRequest { Events = { Enumerable.Range(0, 7).Select(i => Scan($"scrape-{i}", i)) } });
+        using var channel = TestChannels.Create(gateway.Address, TestTokens.Mint("device-1"));
+        await new V1.Scans.ScansClient(channel).RecordScansAsync(new RecordScansRequest { Events = { Enumerable.Range(0, 7).Select(i => Scan($"scrape-{i}", i)) } });
         using var http = new HttpClient();
 
         string? body = null;

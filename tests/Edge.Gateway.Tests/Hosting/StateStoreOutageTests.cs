@@ -22,11 +22,7 @@ public sealed class StateStoreOutageTests
     {
         var redis = new RedisServer();
         await redis.InitializeAsync();
-        await using var host = await GatewayHost.StartAsync(redis: redis.ConnectionString, settings: FastForwarding(), services: services =>
-        {
-            services.AddFakeLogging();
-            services.AddLogging(logging => logging.AddFilter<FakeLoggerProvider>(null, LogLevel.Debug));
-        });
+        await using var host = await GatewayHost.StartAsync(redis: redis.ConnectionString, settings: FastForwarding(), services: services => services.AddFakeLogsOfEveryLevel());
         var channel = host.Channel("outage-device");
         var scans = new V1.Scans.ScansClient(channel);
         var uploads = new V1.Uploads.UploadsClient(channel);
