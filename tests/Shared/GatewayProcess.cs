@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
-using System.Text;
 
 namespace Edge.Testing;
 
@@ -40,10 +38,9 @@ public sealed class GatewayProcessOptions
 /// </summary>
 public sealed class GatewayProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ChildProcess _process;
 
-    private GatewayProcess(Process process, int port, int? corePort, string dataDirectory)
+    private GatewayProcess(ChildProcess process, int port, int? corePort, string dataDirectory)
     {
         _process = process;
         Address = new Uri($"http://127.0.0.1:{port}");
@@ -60,17 +57,11 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <summary>True once the process has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>What the gateway wrote to stdout and stderr so far.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _process.Output;
 
     /// <summary>Starts a gateway on <paramref name="dataDirectory"/> with these extra settings and waits until it listens.</summary>
     public static Task<GatewayProcess> StartAsync(string dataDirectory, string? redis = null, int? port = null, params string[] extraArgs)
@@ -81,86 +72,21 @@ public sealed class GatewayProcess : IAsyncDisposable
     {
         var port = options.Port ?? FreePorts.Next();
         var dataDirectory = options.DataDirectory ?? Directory.CreateTempSubdirectory("edge-gw-").FullName;
-        var dll = GatewayAssembly();
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-        };
-        foreach (var argument in Arguments(dll, port, dataDirectory, options))
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        // Workstation GC: several gateways and the tests share a few cores.
-        info.Environment["DOTNET_gcServer"] = "0";
-        foreach (var (name, value) in options.Environment)
-        {
-            info.Environment[name] = value;
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
-        var gateway = new GatewayProcess(process, port, options.CorePort, dataDirectory);
-        process.OutputDataReceived += (_, e) => gateway.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        var deadline = Stopwatch.StartNew();
-        while (!(await FreePorts.AcceptsAsync(port) && (options.CorePort is not { } core || await FreePorts.AcceptsAsync(core))))
-        {
-            if (process.HasExited || deadline.Elapsed > options.StartTimeout)
-            {
-                gateway.Kill();
-                throw new InvalidOperationException($"The gateway did not start (exit code {(process.HasExited ? process.ExitCode : -1)}):\n{gateway.Output}");
-            }
-
-            await Task.Delay(100);
-        }
-
-        return gateway;
+        var process = ChildProcess.StartDotnet(GatewayAssembly(), Arguments(port, dataDirectory, options), options.Environment);
+        await process.WaitUntilListeningAsync("gateway", options.StartTimeout, options.CorePort is { } core ? [port, core] : [port]);
+        return new GatewayProcess(process, port, options.CorePort, dataDirectory);
     }
 
     /// <summary>SIGKILL: no graceful shutdown, as when a node dies.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
-    }
+    public void Kill() => _process.Kill();
 
     /// <summary>Waits for the process to end by itself; false when it is still running after <paramref name="timeout"/>.</summary>
     public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
 
     /// <summary>SIGTERM, as an orchestrator stops a node: the gateway shuts down gracefully. Returns its exit code.</summary>
-    public async Task<int> TerminateAsync(TimeSpan? patience = null)
-    {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+    public Task<int> TerminateAsync(TimeSpan? patience = null) => _process.TerminateAsync(patience ?? TimeSpan.FromSeconds(30));
 
-        try
-        {
-            await _process.WaitForExitAsync().WaitAsync(patience ?? TimeSpan.FromSeconds(30));
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"The gateway did not stop within {patience ?? TimeSpan.FromSeconds(30)} of SIGTERM:\n{Output}");
-        }
-
-        return _process.ExitCode;
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        Kill();
-        _process.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     /// <summary>
     /// The gateway to run: the path in the test assembly's <c>GatewayAssembly</c> metadata (projects that build the
@@ -174,11 +100,10 @@ public sealed class GatewayProcess : IAsyncDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException("The gateway is not built; build its project first.", path);
     }
 
-    private static List<string> Arguments(string dll, int port, string dataDirectory, GatewayProcessOptions options)
+    private static List<string> Arguments(int port, string dataDirectory, GatewayProcessOptions options)
     {
         var arguments = new List<string>
         {
-            dll,
             "--urls", $"http://127.0.0.1:{port}",
             "--Edge:DataDirectory", dataDirectory,
             "--Edge:Auth:SigningKey", TestTokens.SigningKey,
@@ -198,16 +123,5 @@ public sealed class GatewayProcess : IAsyncDisposable
 
         arguments.AddRange(options.Arguments);
         return arguments;
-    }
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
     }
 }

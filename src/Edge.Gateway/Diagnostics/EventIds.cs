@@ -31,6 +31,7 @@ internal static class EventIds
 
     // Core connection: 200-299
     public const int CoreEmbeddedSimulatorStarted = 200;
+    public const int CoreChannelReplaced = 201;
 
     // Manifests: 300-399
     public const int ManifestFetched = 300;
@@ -85,6 +86,9 @@ internal static class EventIds
     public const int CallUnexpectedError = 800;
     public const int CallStatusMessageBounded = 801;
     public const int CallStateStoreUnavailable = 802;
+    public const int AcceptExhausted = 803;
+    public const int AcceptRecovered = 804;
+    public const int CallDescriptorsExhausted = 805;
 
     // Limits (per-device budgets, connections): 900-999
     public const int LimitRefused = 900;

@@ -20,6 +20,9 @@ internal sealed class CallErrorInterceptor(ILogger<CallErrorInterceptor> logger,
     /// <summary>The message of a call the state store could not serve: nothing was changed that a retry would repeat wrongly.</summary>
     public const string StateStoreUnavailableMessage = "The gateway's state store is not answering; retry later.";
 
+    /// <summary>The message of a call that failed because the gateway could not open a file or a connection.</summary>
+    public const string DescriptorsExhaustedMessage = "The gateway is out of file descriptors at the moment; retry later.";
+
     private readonly RefusalSampler _stateStoreFailures = new(timeProvider, TimeSpan.FromSeconds(10));
 
     /// <summary>The message of an unexpected failure: nothing about the request or the gateway's insides.</summary>
@@ -100,6 +103,13 @@ internal sealed class CallErrorInterceptor(ILogger<CallErrorInterceptor> logger,
                 }
 
                 return new RpcException(new Status(StatusCode.Unavailable, StateStoreUnavailableMessage));
+            case Exception when IsDescriptorExhaustion(error):
+                if (_stateStoreFailures.ShouldLog("descriptors", context.Method, out var skipped))
+                {
+                    HostingLog.DescriptorsExhausted(logger, context.Method, skipped, error);
+                }
+
+                return new RpcException(new Status(StatusCode.Unavailable, DescriptorsExhaustedMessage));
             default:
                 HostingLog.UnexpectedError(logger, context.Method, error);
                 return new RpcException(new Status(StatusCode.Internal, InternalMessage));
@@ -144,6 +154,19 @@ internal sealed class CallErrorInterceptor(ILogger<CallErrorInterceptor> logger,
         RedisConnectionException or RedisTimeoutException => true,
         SqliteException { SqliteErrorCode: 5 or 6 } => true,   // SQLITE_BUSY, SQLITE_LOCKED
         AggregateException { InnerExceptions: [var inner] } => IsStateStoreUnavailable(inner),
+        _ => false,
+    };
+
+    /// <summary>
+    /// True when <paramref name="error"/> says the process is out of file descriptors (EMFILE, ENFILE: .NET puts the
+    /// errno in an <see cref="IOException"/>'s HResult on Unix), or SQLite could not open a file for that reason.
+    /// </summary>
+    internal static bool IsDescriptorExhaustion(Exception error) => error switch
+    {
+        System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TooManyOpenSockets } => true,
+        IOException { HResult: 23 or 24 } => true,
+        SqliteException { SqliteErrorCode: 14 } => true,   // SQLITE_CANTOPEN
+        AggregateException { InnerExceptions: [var inner] } => IsDescriptorExhaustion(inner),
         _ => false,
     };
 

@@ -13,6 +13,7 @@ using Edge.Gateway.Storage;
 using Edge.Gateway.Storage.Redis;
 using Edge.Gateway.Storage.Sqlite;
 using Edge.Gateway.Uploads;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -133,6 +134,9 @@ public static class EdgeGatewayExtensions
         }
 
         var connections = builder.Configuration.GetSection(ConnectionOptions.SectionName).Get<ConnectionOptions>() ?? new ConnectionOptions();
+
+        // Registered after Kestrel's socket transport, so Kestrel prefers it for TCP endpoints.
+        builder.Services.AddSingleton<IConnectionListenerFactory, BackoffSocketTransport>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // No client can use up the descriptors: a connection limit under nofile, and a connection that sends nothing
