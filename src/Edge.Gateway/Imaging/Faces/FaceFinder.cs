@@ -8,7 +8,11 @@ namespace Edge.Gateway.Imaging.Faces;
 /// <param name="TileSide">Side in pixels of the square tiles of the finest search (0: none), each given to the detector at its own size or reduced to its input.</param>
 /// <param name="TileOverlap">Pixels shared by neighbouring fine tiles: a face this tall is whole in one of them.</param>
 /// <param name="MaxFaceShare">Largest side of a face as a share of the picture's shorter side; larger boxes are ignored.</param>
-internal sealed record FaceSearch(float Threshold, IReadOnlyList<int> Grids, int TileSide, int TileOverlap, double MaxFaceShare)
+/// <param name="CandidateThreshold">
+/// When above 0, the fine tiles only propose candidates scoring at least this, and each is checked by one more detector
+/// run on the picture around it (see <see cref="CheckFace"/>) where it must score <paramref name="Threshold"/>.
+/// </param>
+internal sealed record FaceSearch(float Threshold, IReadOnlyList<int> Grids, int TileSide, int TileOverlap, double MaxFaceShare, float CandidateThreshold = 0)
 {
     /// <summary>Least width / height of a face box; narrower boxes are ignored.</summary>
     public const double MinAspect = 0.6;
@@ -24,6 +28,16 @@ internal sealed record FaceSearch(float Threshold, IReadOnlyList<int> Grids, int
     /// house number taken for a face measured 0.13-0.22, upside-down shapes below 0).
     /// </summary>
     public const double MinMouthShare = 0.25;
+
+    /// <summary>
+    /// Height in pixels of the detector's input that a candidate is checked at: the square of the picture around it is
+    /// 256 pixels, or larger and reduced so that the candidate is this tall. Real faces score 0.80-0.94 at 40 pixels;
+    /// checked larger, cartoon faces on walls passed more often (docs/face-redaction.md).
+    /// </summary>
+    public const int CheckFace = 40;
+
+    /// <summary>Most candidates checked in one picture, the most confident first: the search never costs more runs than without candidates.</summary>
+    public const int MaxChecks = 16;
 }
 
 /// <summary>
@@ -67,7 +81,16 @@ internal static class FaceFinder
 
         if (search.TileSide > 0 && (width > search.TileSide || height > search.TileSide))
         {
-            SearchFineTiles(detector, picture, search, found);
+            if (search.CandidateThreshold > 0)
+            {
+                var candidates = new List<FaceBox>();
+                SearchFineTiles(detector, picture, search, search.CandidateThreshold, candidates);
+                Check(detector, picture, Merge(candidates), search, found);
+            }
+            else
+            {
+                SearchFineTiles(detector, picture, search, search.Threshold, found);
+            }
         }
 
         var limit = search.MaxFaceShare * Math.Min(width, height);
@@ -125,7 +148,7 @@ internal static class FaceFinder
     /// each reduced to the detector's input. The picture is reduced once and each tile copied from it: about the same
     /// pixels as reducing each tile alone (30 of them for a 1500x1125 picture), for a fraction of the CPU.
     /// </summary>
-    private static void SearchFineTiles(BlazeFace detector, RgbPicture picture, FaceSearch search, List<FaceBox> found)
+    private static void SearchFineTiles(BlazeFace detector, RgbPicture picture, FaceSearch search, float threshold, List<FaceBox> found)
     {
         var side = Math.Min(search.TileSide, Math.Min(picture.Width, picture.Height));
         var reduce = Math.Min(1.0, BlazeFace.InputSize / (double)side);
@@ -147,11 +170,30 @@ internal static class FaceFinder
                 var x = columns == 1 ? 0 : (width - tile) * column / (columns - 1);
                 var y = rows == 1 ? 0 : (height - tile) * row / (rows - 1);
                 CopyToInput(reduced.Values, width, x, y, tile, tile, detector.Input);
-                foreach (var box in detector.Detect(search.Threshold))
+                foreach (var box in detector.Detect(threshold))
                 {
                     found.Add(new FaceBox((x + box.X) / sx, (y + box.Y) / sy, box.Width / sx, box.Height / sy, box.Score, box.EyeDistance / sx, box.MouthDrop / sy));
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Runs the detector once more on a square of the picture around each candidate (the most confident first), at the
+    /// picture's own size or reduced so the candidate is <see cref="FaceSearch.CheckFace"/> pixels tall, where what it
+    /// finds must score <see cref="FaceSearch.Threshold"/>.
+    /// </summary>
+    private static void Check(BlazeFace detector, RgbPicture picture, List<FaceBox> candidates, FaceSearch search, List<FaceBox> found)
+    {
+        // A candidate that a coarser run already found is not checked again.
+        var known = found.ToList();
+        foreach (var candidate in candidates.Where(c => !known.Any(k => k.Overlap(c) > MergeOverlap || Containment(k, c) > 0.6)).Take(FaceSearch.MaxChecks))
+        {
+            var wanted = Math.Max(BlazeFace.InputSize, Math.Round(Math.Max(candidate.Width, candidate.Height) * BlazeFace.InputSize / FaceSearch.CheckFace));
+            var side = (int)Math.Min(wanted, Math.Min(picture.Width, picture.Height));
+            var left = (int)Math.Clamp(Math.Round(candidate.X + (candidate.Width / 2) - (side / 2.0)), 0, picture.Width - side);
+            var top = (int)Math.Clamp(Math.Round(candidate.Y + (candidate.Height / 2) - (side / 2.0)), 0, picture.Height - side);
+            Search(detector, picture, left, top, side, side, search.Threshold, found);
         }
     }
 
