@@ -8,7 +8,11 @@ namespace Edge.Gateway.Imaging.Faces;
 /// <param name="TileSide">Side in pixels of the square tiles of the finest search (0: none), each given to the detector at its own size or reduced to its input.</param>
 /// <param name="TileOverlap">Pixels shared by neighbouring fine tiles: a face this tall is whole in one of them.</param>
 /// <param name="MaxFaceShare">Largest side of a face as a share of the picture's shorter side; larger boxes are ignored.</param>
-internal sealed record FaceSearch(float Threshold, IReadOnlyList<int> Grids, int TileSide, int TileOverlap, double MaxFaceShare)
+/// <param name="CandidateThreshold">
+/// When above 0, the fine tiles only propose candidates scoring at least this, and each is checked by one more detector
+/// run on the picture around it (see <see cref="CheckFace"/>) where it must score <paramref name="Threshold"/>.
+/// </param>
+internal sealed record FaceSearch(float Threshold, IReadOnlyList<int> Grids, int TileSide, int TileOverlap, double MaxFaceShare, float CandidateThreshold = 0)
 {
     /// <summary>Least width / height of a face box; narrower boxes are ignored.</summary>
     public const double MinAspect = 0.6;
@@ -24,12 +28,23 @@ internal sealed record FaceSearch(float Threshold, IReadOnlyList<int> Grids, int
     /// house number taken for a face measured 0.13-0.22, upside-down shapes below 0).
     /// </summary>
     public const double MinMouthShare = 0.25;
+
+    /// <summary>
+    /// Height in pixels of the detector's input that a candidate is checked at: the square of the picture around it is
+    /// 256 pixels, or larger and reduced so that the candidate is this tall. Real faces score 0.80-0.94 at 40 pixels;
+    /// checked larger, cartoon faces on walls passed more often (docs/face-redaction.md).
+    /// </summary>
+    public const int CheckFace = 40;
+
+    /// <summary>Most candidates checked in one picture, the most confident first: the search never costs more runs than without candidates.</summary>
+    public const int MaxChecks = 16;
 }
 
 /// <summary>
 /// Finds faces in an upright picture with <see cref="BlazeFace"/>: over the whole picture (large faces) and over
-/// overlapping tiles (small faces, which the 256-pixel input would shrink away), merging the boxes of one face found
-/// more than once, then keeping only boxes with a face's shape (the rule that keeps parcels and labels unblurred).
+/// overlapping tiles (small faces, which the 256-pixel input would shrink away; the finest tiles may only propose
+/// candidates, each then checked at a larger size), merging the boxes of one face found more than once, then keeping
+/// only boxes with a face's shape (the rule that keeps parcels and labels unblurred).
 /// </summary>
 internal static class FaceFinder
 {
@@ -38,6 +53,13 @@ internal static class FaceFinder
 
     /// <summary>Faces in <paramref name="picture"/>, in its pixels, the most confident first.</summary>
     public static List<FaceBox> Find(BlazeFace detector, MagickImage picture, FaceSearch search)
+    {
+        using var rgb = RgbPicture.Read(picture);
+        return Find(detector, rgb, search);
+    }
+
+    /// <summary>Faces in <paramref name="picture"/>, in its pixels, the most confident first.</summary>
+    public static List<FaceBox> Find(BlazeFace detector, RgbPicture picture, FaceSearch search)
     {
         var width = (double)picture.Width;
         var height = (double)picture.Height;
@@ -60,7 +82,16 @@ internal static class FaceFinder
 
         if (search.TileSide > 0 && (width > search.TileSide || height > search.TileSide))
         {
-            SearchFineTiles(detector, picture, search, found);
+            if (search.CandidateThreshold > 0)
+            {
+                var candidates = new List<FaceBox>();
+                SearchFineTiles(detector, picture, search, search.CandidateThreshold, candidates);
+                Check(detector, picture, Merge(candidates), search, found);
+            }
+            else
+            {
+                SearchFineTiles(detector, picture, search, search.Threshold, found);
+            }
         }
 
         var limit = search.MaxFaceShare * Math.Min(width, height);
@@ -80,25 +111,33 @@ internal static class FaceFinder
             && box.MouthDrop >= FaceSearch.MinMouthShare * box.Height;
     }
 
-    /// <summary>Runs the detector on a rectangle of the picture, cut and reduced to its input by ImageMagick.</summary>
-    private static void Search(BlazeFace detector, MagickImage picture, double x, double y, double width, double height, float threshold, List<FaceBox> found)
+    /// <summary>
+    /// Runs the detector on a rectangle of the picture (its corner and size rounded to whole pixels), reduced to fit its
+    /// input as ImageMagick's Resize with the triangle filter would.
+    /// </summary>
+    private static void Search(BlazeFace detector, RgbPicture picture, double x, double y, double width, double height, float threshold, List<FaceBox> found)
     {
         var scale = BlazeFace.InputSize / Math.Max(width, height);
-        var geometry = new MagickGeometry((int)x, (int)y, (uint)Math.Max(1, Math.Round(width)), (uint)Math.Max(1, Math.Round(height)));
-        using var tile = (MagickImage)picture.CloneArea(geometry);
-        if (tile.Width != BlazeFace.InputSize && tile.Height != BlazeFace.InputSize)
+        var (left, top) = ((int)x, (int)y);
+        var cutWidth = Math.Clamp((int)Math.Round(width), 1, picture.Width - left);
+        var cutHeight = Math.Clamp((int)Math.Round(height), 1, picture.Height - top);
+        int inputWidth = cutWidth, inputHeight = cutHeight;
+        if (Math.Max(cutWidth, cutHeight) != BlazeFace.InputSize)
         {
-            tile.Resize(new MagickGeometry(BlazeFace.InputSize, BlazeFace.InputSize), FilterType.Triangle);
+            // The size ImageMagick gives a picture fitted into InputSize x InputSize.
+            var fit = Math.Min(BlazeFace.InputSize / (double)cutWidth, BlazeFace.InputSize / (double)cutHeight);
+            inputWidth = (int)Math.Max(1, Math.Floor((fit * cutWidth) + 0.5));
+            inputHeight = (int)Math.Max(1, Math.Floor((fit * cutHeight) + 0.5));
+            using var tile = picture.Resize(left, top, cutWidth, cutHeight, inputWidth, inputHeight);
+            CopyToInput(tile.Values, inputWidth, 0, 0, inputWidth, inputHeight, detector.Input);
+        }
+        else
+        {
+            CopyToInput(picture.Values, picture.Width, left, top, cutWidth, cutHeight, detector.Input);
         }
 
-        using (var pixels = tile.GetPixelsUnsafe())
-        {
-            var rgb = pixels.ToByteArray(0, 0, tile.Width, tile.Height, "RGB") ?? [];
-            CopyToInput(rgb, (int)tile.Width, 0, 0, (int)tile.Width, (int)tile.Height, detector.Input);
-        }
-
-        var sx = tile.Width / (width * scale);
-        var sy = tile.Height / (height * scale);
+        var sx = inputWidth / (width * scale);
+        var sy = inputHeight / (height * scale);
         foreach (var box in detector.Detect(threshold))
         {
             found.Add(new FaceBox(x + (box.X / scale / sx), y + (box.Y / scale / sy), box.Width / scale / sx, box.Height / scale / sy, box.Score, box.EyeDistance / scale / sx, box.MouthDrop / scale / sy));
@@ -107,27 +146,19 @@ internal static class FaceFinder
 
     /// <summary>
     /// The finest search: tiles of <see cref="FaceSearch.TileSide"/> overlapping by <see cref="FaceSearch.TileOverlap"/>,
-    /// each reduced to the detector's input. The picture is reduced once and read once, and each tile copied from its
-    /// bytes: about the same pixels as cutting, reducing and reading back each tile (30 of them for a 1500x1125
-    /// picture), for a fraction of the CPU.
+    /// each reduced to the detector's input. The picture is reduced once and each tile copied from it: about the same
+    /// pixels as reducing each tile alone (12 of them for a 1500x1125 picture with 427-pixel tiles), for a fraction of
+    /// the CPU.
     /// </summary>
-    private static void SearchFineTiles(BlazeFace detector, MagickImage picture, FaceSearch search, List<FaceBox> found)
+    private static void SearchFineTiles(BlazeFace detector, RgbPicture picture, FaceSearch search, float threshold, List<FaceBox> found)
     {
         var side = Math.Min(search.TileSide, Math.Min(picture.Width, picture.Height));
         var reduce = Math.Min(1.0, BlazeFace.InputSize / (double)side);
-        using var reduced = (MagickImage)picture.Clone();
-        if (reduce < 1)
-        {
-            reduced.Resize(new MagickGeometry((uint)Math.Round(picture.Width * reduce), (uint)Math.Round(picture.Height * reduce)) { IgnoreAspectRatio = true }, FilterType.Triangle);
-        }
-
-        var (width, height) = ((int)reduced.Width, (int)reduced.Height);
-        byte[] rgb;
-        using (var pixels = reduced.GetPixelsUnsafe())
-        {
-            rgb = pixels.ToByteArray(0, 0, reduced.Width, reduced.Height, "RGB") ?? [];
-        }
-
+        using var reducedCopy = reduce < 1
+            ? picture.Resize(0, 0, picture.Width, picture.Height, (int)Math.Round(picture.Width * reduce), (int)Math.Round(picture.Height * reduce))
+            : null;
+        var reduced = reducedCopy ?? picture;
+        var (width, height) = (reduced.Width, reduced.Height);
         var sx = width / (double)picture.Width;
         var sy = height / (double)picture.Height;
         var tile = Math.Min(Math.Min(width, height), (int)Math.Round(side * reduce));
@@ -140,8 +171,8 @@ internal static class FaceFinder
             {
                 var x = columns == 1 ? 0 : (width - tile) * column / (columns - 1);
                 var y = rows == 1 ? 0 : (height - tile) * row / (rows - 1);
-                CopyToInput(rgb, width, x, y, tile, tile, detector.Input);
-                foreach (var box in detector.Detect(search.Threshold))
+                CopyToInput(reduced.Values, width, x, y, tile, tile, detector.Input);
+                foreach (var box in detector.Detect(threshold))
                 {
                     found.Add(new FaceBox((x + box.X) / sx, (y + box.Y) / sy, box.Width / sx, box.Height / sy, box.Score, box.EyeDistance / sx, box.MouthDrop / sy));
                 }
@@ -150,8 +181,27 @@ internal static class FaceFinder
     }
 
     /// <summary>
-    /// The rectangle of an RGB picture <paramref name="stride"/> pixels wide at the top left of the detector's input,
-    /// scaled to [-1, 1], black (-1 to the model) around it, as MediaPipe letterboxes.
+    /// Runs the detector once more on a square of the picture around each candidate (the most confident first), at the
+    /// picture's own size or reduced so the candidate is <see cref="FaceSearch.CheckFace"/> pixels tall, where what it
+    /// finds must score <see cref="FaceSearch.Threshold"/>.
+    /// </summary>
+    private static void Check(BlazeFace detector, RgbPicture picture, List<FaceBox> candidates, FaceSearch search, List<FaceBox> found)
+    {
+        // A candidate that a coarser run already found is not checked again.
+        var known = found.ToList();
+        foreach (var candidate in candidates.Where(c => !known.Any(k => k.Overlap(c) > MergeOverlap || Containment(k, c) > 0.6)).Take(FaceSearch.MaxChecks))
+        {
+            var wanted = Math.Max(BlazeFace.InputSize, Math.Round(Math.Max(candidate.Width, candidate.Height) * BlazeFace.InputSize / FaceSearch.CheckFace));
+            var side = (int)Math.Min(wanted, Math.Min(picture.Width, picture.Height));
+            var left = (int)Math.Clamp(Math.Round(candidate.X + (candidate.Width / 2) - (side / 2.0)), 0, picture.Width - side);
+            var top = (int)Math.Clamp(Math.Round(candidate.Y + (candidate.Height / 2) - (side / 2.0)), 0, picture.Height - side);
+            Search(detector, picture, left, top, side, side, search.Threshold, found);
+        }
+    }
+
+    /// <summary>
+    /// The rectangle of an RGB picture <paramref name="stride"/> pixels wide at the top left of the
+    /// detector's input, scaled to [-1, 1], black (-1 to the model) around it, as MediaPipe letterboxes.
     /// </summary>
     private static void CopyToInput(byte[] rgb, int stride, int x, int y, int width, int height, Span<float> input)
     {

@@ -29,7 +29,7 @@ internal sealed class FaceRedactor : IDisposable
     {
         _options = options.Value;
         _routes = new HashSet<string>(_options.Routes, StringComparer.Ordinal);
-        _search = new FaceSearch((float)_options.ScoreThreshold, Grids: [2], TileSide: 320, TileOverlap: 80, _options.MaxFaceShare);
+        _search = new FaceSearch((float)_options.ScoreThreshold, Grids: [2], TileSide: 427, TileOverlap: 64, _options.MaxFaceShare, CandidateThreshold: 0.2f);
         _model = new Lazy<byte[]>(() => FaceModel.Load(_options.ModelPath), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -58,8 +58,11 @@ internal sealed class FaceRedactor : IDisposable
 
     /// <summary>
     /// Faces in an upright picture (the photo, or a reduced copy of it), in the picture's pixels: over the whole
-    /// picture, a 2x2 grid and 320-pixel tiles overlapping by 80 pixels, each reduced to the detector's 256 (1 + 4 + 30
-    /// runs for a 1500x1125 picture), so that faces from about 30 of its pixels are found.
+    /// picture and a 2x2 grid, then 427-pixel tiles overlapping by at least 64 pixels, each reduced to the detector's 256
+    /// (a 1500x1125 picture: 4x3 tiles), which only propose candidates (score 0.2 and more); each candidate not already
+    /// found is checked by one more run on the picture around it at its own size (a face of 30 pixels is 30 in the
+    /// detector's input) and must score the threshold there. About 20-27 runs for a 1500x1125 picture, instead of 35 for
+    /// the same recall with finer tiles; faces from about 30 of its pixels are found.
     /// </summary>
     public List<FaceBox> Find(MagickImage picture)
     {

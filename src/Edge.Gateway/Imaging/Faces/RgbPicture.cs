@@ -1,0 +1,250 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using ImageMagick;
+
+namespace Edge.Gateway.Imaging.Faces;
+
+/// <summary>
+/// A picture's RGB bytes (row by row), read once from ImageMagick, from which the face search cuts and reduces its tiles
+/// itself: ImageMagick's cut, resize and read-back cost about 15-20 ms a tile, several times the arithmetic.
+/// </summary>
+internal sealed class RgbPicture : IDisposable
+{
+    private byte[]? _values;
+
+    private RgbPicture(byte[] values, int width, int height)
+    {
+        _values = values;
+        Width = width;
+        Height = height;
+    }
+
+    public int Width { get; }
+
+    public int Height { get; }
+
+    /// <summary>Red, green and blue of each pixel, row by row (the array may be longer).</summary>
+    public byte[] Values => _values ?? throw new ObjectDisposedException(nameof(RgbPicture));
+
+    /// <summary>The pixels of <paramref name="image"/>, read once.</summary>
+    public static RgbPicture Read(MagickImage image)
+    {
+        var (width, height) = ((int)image.Width, (int)image.Height);
+        var length = width * height * 3;
+        var values = ArrayPool<byte>.Shared.Rent(length);
+        using var pixels = image.GetPixelsUnsafe();
+        if (Quantum.Depth == 8 && image.ChannelCount == 3 && image.ColorSpace == ColorSpace.sRGB)
+        {
+            // The pixel cache of an 8-bit RGB picture is these bytes already: copied in well under a millisecond, where
+            // exporting them by channel name takes 12-17 ms for 1500x1125 pixels.
+            Marshal.Copy(pixels.GetAreaPointer(0, 0, image.Width, image.Height), values, 0, length);
+        }
+        else
+        {
+            (pixels.ToByteArray(0, 0, image.Width, image.Height, "RGB") ?? []).CopyTo(values, 0);
+        }
+
+        return new RgbPicture(values, width, height);
+    }
+
+    /// <summary>
+    /// The rectangle at (<paramref name="x"/>, <paramref name="y"/>) of <paramref name="width"/> x
+    /// <paramref name="height"/> pixels, reduced (or enlarged) to <paramref name="targetWidth"/> x
+    /// <paramref name="targetHeight"/> as ImageMagick's Resize with the triangle filter does: separable passes, the
+    /// direction reduced less first, weights 1 - |distance| over a support widened by the reduction, normalised, each
+    /// pass rounded to whole values (ImageMagick's 8-bit build stores both). The face search's scores and so the parcel
+    /// margin (docs/face-redaction.md) depend on these pixels, which is why they are ImageMagick's and not another filter's.
+    /// </summary>
+    public RgbPicture Resize(int x, int y, int width, int height, int targetWidth, int targetHeight)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(x);
+        ArgumentOutOfRangeException.ThrowIfNegative(y);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(x + width, Width);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(y + height, Height);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(targetWidth, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(targetHeight, 1);
+        var columns = TriangleTaps.For(width, targetWidth);
+        var rows = TriangleTaps.For(height, targetHeight);
+        var result = ArrayPool<byte>.Shared.Rent(targetWidth * targetHeight * 3);
+        if (targetWidth / (double)width > targetHeight / (double)height)
+        {
+            var middle = ArrayPool<byte>.Shared.Rent(targetWidth * height * 3);
+            for (var row = 0; row < height; row++)
+            {
+                Horizontal(Values.AsSpan((((y + row) * Width) + x) * 3, width * 3), columns, middle.AsSpan(row * targetWidth * 3, targetWidth * 3));
+            }
+
+            Vertical(middle, targetWidth * 3, 0, targetWidth * 3, rows, result);
+            ArrayPool<byte>.Shared.Return(middle);
+        }
+        else
+        {
+            var middle = ArrayPool<byte>.Shared.Rent(width * targetHeight * 3);
+            Vertical(Values, Width * 3, ((y * Width) + x) * 3, width * 3, rows, middle);
+            for (var row = 0; row < targetHeight; row++)
+            {
+                Horizontal(middle.AsSpan(row * width * 3, width * 3), columns, result.AsSpan(row * targetWidth * 3, targetWidth * 3));
+            }
+
+            ArrayPool<byte>.Shared.Return(middle);
+        }
+
+        return new RgbPicture(result, targetWidth, targetHeight);
+    }
+
+    /// <summary>One row of RGB pixels reduced along itself.</summary>
+    private static void Horizontal(ReadOnlySpan<byte> source, TriangleTaps taps, Span<byte> target)
+    {
+        // Without bounds checks (a third of the reduction's time): the taps lie inside the row by construction, which
+        // the slice below checks once per row.
+        _ = source[(taps.Start[^1] + taps.Weights(taps.Count - 1).Length) * 3 - 1];
+        ref var row = ref MemoryMarshal.GetReference(source);
+        for (var t = 0; t < taps.Count; t++)
+        {
+            var weights = taps.Weights(t);
+            ref var pixel = ref Unsafe.Add(ref row, taps.Start[t] * 3);
+            float r = 0, g = 0, b = 0;
+            for (var k = 0; k < weights.Length; k++)
+            {
+                var w = weights[k];
+                r += w * Unsafe.Add(ref pixel, k * 3);
+                g += w * Unsafe.Add(ref pixel, (k * 3) + 1);
+                b += w * Unsafe.Add(ref pixel, (k * 3) + 2);
+            }
+
+            target[t * 3] = ToQuantum(r);
+            target[(t * 3) + 1] = ToQuantum(g);
+            target[(t * 3) + 2] = ToQuantum(b);
+        }
+    }
+
+    /// <summary>Rows <paramref name="length"/> values long, <paramref name="stride"/> apart from <paramref name="offset"/>, reduced across them.</summary>
+    private static void Vertical(byte[] source, int stride, int offset, int length, TriangleTaps taps, byte[] target)
+    {
+        var half = new Vector<float>(0.5f);
+        var top = new Vector<float>(255f);
+        for (var t = 0; t < taps.Count; t++)
+        {
+            var weights = taps.Weights(t);
+            var line = target.AsSpan(t * length, length);
+            var first = offset + (taps.Start[t] * stride);
+            var i = 0;
+
+            // A vector of bytes at a time, widened to four vectors of floats (the rows of a picture are thousands of
+            // values long); rounded and narrowed back as ImageMagick stores them.
+            for (; i <= length - Vector<byte>.Count; i += Vector<byte>.Count)
+            {
+                Vector<float> a = default, b = default, c = default, d = default;
+                for (var k = 0; k < weights.Length; k++)
+                {
+                    Vector.Widen(new Vector<byte>(source.AsSpan(first + (k * stride) + i, Vector<byte>.Count)), out var low, out var high);
+                    Vector.Widen(low, out var lowA, out var lowB);
+                    Vector.Widen(high, out var highA, out var highB);
+                    var w = weights[k];
+                    a += w * Vector.ConvertToSingle(lowA);
+                    b += w * Vector.ConvertToSingle(lowB);
+                    c += w * Vector.ConvertToSingle(highA);
+                    d += w * Vector.ConvertToSingle(highB);
+                }
+
+                var narrowed = Vector.Narrow(Vector.Narrow(Round(a, half, top), Round(b, half, top)), Vector.Narrow(Round(c, half, top), Round(d, half, top)));
+                narrowed.CopyTo(line[i..]);
+            }
+
+            for (; i < length; i++)
+            {
+                var sum = 0f;
+                for (var k = 0; k < weights.Length; k++)
+                {
+                    sum += weights[k] * source[first + (k * stride) + i];
+                }
+
+                line[i] = ToQuantum(sum);
+            }
+        }
+    }
+
+    private static Vector<uint> Round(Vector<float> sum, Vector<float> half, Vector<float> top)
+        => Vector.ConvertToUInt32(Vector.Min(top, Vector.Max(Vector<float>.Zero, Vector.Floor(sum + half))));
+
+    /// <summary>A value rounded and clamped as ImageMagick stores it in 8 bits.</summary>
+    private static byte ToQuantum(float value) => value <= 0 ? (byte)0 : value >= 255 ? (byte)255 : (byte)(value + 0.5f);
+
+    public void Dispose()
+    {
+        if (_values is { } values)
+        {
+            _values = null;
+            ArrayPool<byte>.Shared.Return(values);
+        }
+    }
+
+    /// <summary>
+    /// The weights of ImageMagick's triangle filter from <c>source</c> to <c>target</c> pixels: for each target pixel,
+    /// the first source pixel and the normalised weights of those it takes.
+    /// </summary>
+    private sealed class TriangleTaps
+    {
+        private readonly float[] _weights;
+        private readonly int[] _counts;
+        private readonly int _stride;
+
+        private TriangleTaps(int[] start, int[] counts, float[] weights, int stride)
+        {
+            Start = start;
+            _counts = counts;
+            _weights = weights;
+            _stride = stride;
+        }
+
+        public int[] Start { get; }
+
+        public int Count => Start.Length;
+
+        public ReadOnlySpan<float> Weights(int target) => _weights.AsSpan(target * _stride, _counts[target]);
+
+        public static TriangleTaps For(int source, int target)
+        {
+            // ImageMagick's HorizontalFilter/VerticalFilter: the filter (support 1) is widened by the reduction, each
+            // target pixel's centre is mapped back to the source, and the weights are normalised.
+            const double epsilon = 1e-12;
+            var factor = target / (double)source;
+            var scale = Math.Max((1.0 / factor) + epsilon, 1.0);
+            var support = scale;
+            var stride = (int)Math.Ceiling(2 * support) + 2;
+            scale = 1.0 / scale;
+            var start = new int[target];
+            var counts = new int[target];
+            var weights = new float[target * stride];
+            var taps = new double[stride];
+            for (var t = 0; t < target; t++)
+            {
+                var centre = ((t + 0.5) / factor) + epsilon;
+                var first = (int)Math.Max(centre - support + 0.5, 0);
+                var stop = (int)Math.Min(centre + support + 0.5, source);
+                var count = Math.Min(stop - first, stride);
+                var density = 0.0;
+                for (var n = 0; n < count; n++)
+                {
+                    taps[n] = Math.Max(0, 1 - Math.Abs(scale * (first + n - centre + 0.5)));
+                    density += taps[n];
+                }
+
+                var normalise = density is 0 or 1 ? 1 : 1 / density;
+                for (var n = 0; n < count; n++)
+                {
+                    weights[(t * stride) + n] = (float)(taps[n] * normalise);
+                }
+
+                start[t] = first;
+                counts[t] = count;
+            }
+
+            return new TriangleTaps(start, counts, weights, stride);
+        }
+    }
+}

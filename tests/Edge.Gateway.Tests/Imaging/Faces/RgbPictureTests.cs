@@ -1,0 +1,74 @@
+using Edge.Gateway.Imaging.Faces;
+using Edge.LoadTesting;
+using ImageMagick;
+
+namespace Edge.Gateway.Tests.Imaging.Faces;
+
+/// <summary>
+/// The face search reduces its tiles itself instead of asking ImageMagick; the detector's scores (and the margin that
+/// keeps printed faces on parcels unblurred) depend on those pixels, so they must be ImageMagick's.
+/// </summary>
+public sealed class RgbPictureTests
+{
+    [Fact]
+    public void Read_GivesTheRgbBytesImageMagickExports()
+    {
+        using var picture = new MagickImage(PorchScenes.Jpeg(seed: 7, width: 600, height: 450));
+        var expected = picture.GetPixelsUnsafe().ToByteArray("RGB")!;
+
+        using var rgb = RgbPicture.Read(picture);
+
+        Assert.Equal(expected, rgb.Values.AsSpan(0, expected.Length).ToArray());
+    }
+
+    [Fact]
+    public void Read_GreyPicture_GivesRgb()
+    {
+        using var picture = new MagickImage(PorchScenes.Jpeg(seed: 7, width: 300, height: 200));
+        picture.Grayscale();
+        var expected = picture.GetPixelsUnsafe().ToByteArray("RGB")!;
+
+        using var rgb = RgbPicture.Read(picture);
+
+        Assert.Equal(300 * 200 * 3, expected.Length);
+        Assert.Equal(expected, rgb.Values.AsSpan(0, expected.Length).ToArray());
+    }
+
+    [Theory]
+    [InlineData(0, 0, 1500, 1125, 256, 192)] // the whole picture of a 4000x3000 photo
+    [InlineData(525, 393, 975, 731, 256, 192)] // a tile of the 2x2 grid
+    [InlineData(0, 0, 1500, 1125, 1200, 900)] // the picture of the fine tiles
+    [InlineData(10, 20, 300, 900, 85, 256)] // reduced more across than down
+    [InlineData(40, 30, 200, 100, 256, 128)] // enlarged
+    public void Resize_MatchesImageMagicksTriangleFilter(int x, int y, int width, int height, int targetWidth, int targetHeight)
+    {
+        using var picture = new MagickImage(PorchScenes.Jpeg(seed: 3, width: 1500, height: 1125));
+        using var tile = (MagickImage)picture.CloneArea(new MagickGeometry(x, y, (uint)width, (uint)height));
+        tile.Resize(new MagickGeometry((uint)targetWidth, (uint)targetHeight) { IgnoreAspectRatio = true }, FilterType.Triangle);
+        var expected = tile.GetPixelsUnsafe().ToByteArray("RGB")!;
+
+        using var rgb = RgbPicture.Read(picture);
+        using var reduced = rgb.Resize(x, y, width, height, targetWidth, targetHeight);
+
+        // ImageMagick adds in double precision, the search in single: a value in a few hundred may round the other way.
+        var differing = 0;
+        for (var i = 0; i < expected.Length; i++)
+        {
+            var difference = Math.Abs(expected[i] - reduced.Values[i]);
+            Assert.True(difference <= 2, $"value {i}: {reduced.Values[i]}, ImageMagick {expected[i]}");
+            differing += difference == 0 ? 0 : 1;
+        }
+
+        Assert.True(differing <= expected.Length / 100, $"{differing} of {expected.Length} values differ from ImageMagick's");
+        Assert.Equal((targetWidth, targetHeight), (reduced.Width, reduced.Height));
+    }
+
+    [Fact]
+    public void Resize_OutsideThePicture_Throws()
+    {
+        using var picture = new MagickImage(PorchScenes.Jpeg(seed: 3, width: 300, height: 200));
+        using var rgb = RgbPicture.Read(picture);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => rgb.Resize(200, 0, 101, 200, 50, 50));
+    }
+}
