@@ -17,6 +17,9 @@ if (args is [DeadLettersCommand.Name, ..])
     return await DeadLettersCommand.RunAsync(args[1..]);
 }
 
+// The process is about to end: say why on stderr, which needs no logger still running.
+AppDomain.CurrentDomain.UnhandledException += (_, e) => Console.Error.WriteLine($"Edge gateway: unhandled exception, the process ends: {e.ExceptionObject}");
+ThreadPoolWarmup.Start(ThreadPoolWarmup.DefaultWorkers);
 var builder = WebApplication.CreateBuilder(args);
 builder.AddEdgeGateway();
 

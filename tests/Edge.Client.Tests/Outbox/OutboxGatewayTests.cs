@@ -60,7 +60,14 @@ public sealed class OutboxGatewayTests(GatewayFixture gateway)
         }, "the core has every scan");
         var mine = scans.AcceptedEventIds.Concat(scans.RejectedEventIds).Where(id => eventIds.Contains(id) || id == future).ToList();
         Assert.Equal(eventIds.Order(StringComparer.Ordinal), mine.Order(StringComparer.Ordinal));
-        var deliveries = (await admin.GetCountersAsync(new Empty())).ScanDeliveries;
+
+        // The simulator lists a scan as soon as it is recorded and counts its delivery right after, in the same call.
+        IDictionary<string, int> deliveries = new Dictionary<string, int>();
+        await Eventually.TrueAsync(() =>
+        {
+            deliveries = admin.GetCounters(new Empty()).ScanDeliveries;
+            return eventIds.All(deliveries.ContainsKey);
+        }, "the core to count every delivery");
         Assert.All(eventIds, id => Assert.Equal(1, deliveries[id]));
     }
 
