@@ -14,19 +14,22 @@ internal static class ConnectionLimits
     public const int PrefaceLength = 24;
 
     /// <summary>Applies <paramref name="options"/> to Kestrel; returns the connection limit in force.</summary>
-    public static int Apply(KestrelServerOptions kestrel, ConnectionOptions options, long? descriptorLimit)
+    public static int Apply(KestrelServerOptions kestrel, ConnectionOptions options, long? descriptorLimit, int writingUploads)
     {
-        var limit = EffectiveLimit(options, descriptorLimit);
+        var limit = EffectiveLimit(options, descriptorLimit, writingUploads);
         kestrel.Limits.MaxConcurrentConnections = limit;
         kestrel.Limits.MaxConcurrentUpgradedConnections = limit;
         kestrel.ConfigureHttpsDefaults(https => https.HandshakeTimeout = options.TlsHandshakeTimeout);
         return limit;
     }
 
-    /// <summary>The configured limit, lowered to the descriptor limit less the reserve when that is smaller.</summary>
-    public static int EffectiveLimit(ConnectionOptions options, long? descriptorLimit)
-        => descriptorLimit is { } nofile && nofile - options.ReservedDescriptors < options.MaxConnections
-            ? (int)Math.Max(16, nofile - options.ReservedDescriptors)
+    /// <summary>
+    /// The configured limit, lowered to the descriptor limit less the reserve and the staging files of
+    /// <paramref name="writingUploads"/> upload streams when that is smaller.
+    /// </summary>
+    public static int EffectiveLimit(ConnectionOptions options, long? descriptorLimit, int writingUploads)
+        => descriptorLimit is { } nofile && nofile - options.ReservedDescriptors - writingUploads < options.MaxConnections
+            ? (int)Math.Max(16, nofile - options.ReservedDescriptors - writingUploads)
             : options.MaxConnections;
 
     /// <summary>

@@ -134,6 +134,7 @@ public static class EdgeGatewayExtensions
         }
 
         var connections = builder.Configuration.GetSection(ConnectionOptions.SectionName).Get<ConnectionOptions>() ?? new ConnectionOptions();
+        var uploads = builder.Configuration.GetSection(UploadOptions.SectionName).Get<UploadOptions>() ?? new UploadOptions();
 
         // Registered after Kestrel's socket transport, so Kestrel prefers it for TCP endpoints.
         builder.Services.AddSingleton<IConnectionListenerFactory, BackoffSocketTransport>();
@@ -142,7 +143,7 @@ public static class EdgeGatewayExtensions
             // No client can use up the descriptors: a connection limit under nofile, and a connection that sends nothing
             // (no HTTP/2 preface, no TLS hello) is closed after a few seconds, as is a TLS handshake that does not finish.
             var descriptors = ConnectionLimits.ReadDescriptorLimit();
-            var limit = ConnectionLimits.Apply(kestrel, connections, descriptors);
+            var limit = ConnectionLimits.Apply(kestrel, connections, descriptors, uploads.MaxWritingUploads);
             if (limit < connections.MaxConnections)
             {
                 LimitsLog.ConnectionLimitLowered(kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConnectionLimits)),

@@ -8,7 +8,7 @@ internal static partial class LimitsLog
     [LoggerMessage(EventIds.LimitRefused, LogLevel.Information, "Device {DeviceId} refused ({Limit}): {Detail}; {Suppressed} more refusals of this kind since the last line.")]
     public static partial void Refused(ILogger logger, string deviceId, string limit, string detail, long suppressed);
 
-    [LoggerMessage(EventIds.ConnectionLimitLowered, LogLevel.Warning, "Connection limit lowered from {Configured} to {Effective}: the process may open only {Descriptors} files (nofile); raise nofile for more connections.")]
+    [LoggerMessage(EventIds.ConnectionLimitLowered, LogLevel.Warning, "Connection limit lowered from {Configured} to {Effective}: the process may open only {Descriptors} files (nofile), less Edge:Connections:ReservedDescriptors and Edge:Uploads:MaxWritingUploads; raise nofile for more connections.")]
     public static partial void ConnectionLimitLowered(ILogger logger, int configured, int effective, long descriptors);
 
     [LoggerMessage(EventIds.StreamLeasesNotRenewed, LogLevel.Warning, "{Failed} of {Held} stream leases could not be renewed in Redis ({Reason}); a lease not renewed within Edge:Limits:StreamLease runs out and its slot is counted free.")]

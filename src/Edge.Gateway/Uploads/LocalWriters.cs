@@ -10,6 +10,7 @@ namespace Edge.Gateway.Uploads;
 internal sealed class LocalWriters
 {
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _writers = new(StringComparer.Ordinal);
+    private int _writing;
 
     public LocalWriters(IHostApplicationLifetime lifetime)
     {
@@ -63,6 +64,30 @@ internal sealed class LocalWriters
             // The writer finished meanwhile.
         }
     }
+
+    /// <summary>Upload streams between <see cref="TryStartWriting"/> and <see cref="StopWriting"/> now.</summary>
+    public int Writing => Volatile.Read(ref _writing);
+
+    /// <summary>Counts one more upload stream writing, unless <paramref name="max"/> already are.</summary>
+    public bool TryStartWriting(int max)
+    {
+        var current = Volatile.Read(ref _writing);
+        while (current < max)
+        {
+            var seen = Interlocked.CompareExchange(ref _writing, current + 1, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>Counts an upload stream that <see cref="TryStartWriting"/> let in as done.</summary>
+    public void StopWriting() => Interlocked.Decrement(ref _writing);
 
     /// <summary>Removes the writer if it is still the registered one, and disposes its token source.</summary>
     public void Unregister(string uploadId, CancellationTokenSource writer)

@@ -33,6 +33,14 @@ public sealed class UploadOptions
     /// </summary>
     public TimeSpan SyncIdleDelay { get; set; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// Upload streams this replica writes at once, each with its staging file open: the descriptors they take are kept
+    /// out of the connection limit (<c>Edge:Connections</c>), so uploads cannot run the process out of descriptors. One
+    /// more is refused <c>RESOURCE_EXHAUSTED</c> (retry after 1 s). Default: 4,096.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxWritingUploads { get; set; } = 4096;
+
     /// <summary>Uploads one device may have in progress at once, across all replicas. Default: 4.</summary>
     [Range(1, 1000)]
     public int MaxConcurrentUploadsPerDevice { get; set; } = 4;

@@ -67,19 +67,33 @@ internal sealed partial class UploadsService(
                 return;
             }
 
-            var claim = await ClaimAsync(start, device, token);
-            if (claim.Outcome == ClaimOutcome.Completed)
+            // Each writing stream holds its staging file open: their number is bounded with the descriptors.
+            if (!localWriters.TryStartWriting(_options.MaxWritingUploads))
             {
-                // Completed, but the device no longer holds the photo (withheld, or released after its retention):
-                // the upload starts over.
-                await sessions.DiscardAsync(claim.Session!, CancellationToken.None);
-                staging.Delete(start.UploadId);
-                claim = await ClaimAsync(start, device, token);
+                limits.Refuse(device.DeviceId, "gateway_writers",
+                    $"The gateway is writing {_options.MaxWritingUploads} uploads at once; retry shortly.", TimeSpan.FromSeconds(1));
             }
 
-            // The first chunk is due soon after the start is answered: an upload that never sends a byte holds nothing.
-            requests.ExpectSoon();
-            await WriteAsync(claim.Session!, device.RouteIds, claim.TookOver, requests, responseStream, context);
+            try
+            {
+                var claim = await ClaimAsync(start, device, token);
+                if (claim.Outcome == ClaimOutcome.Completed)
+                {
+                    // Completed, but the device no longer holds the photo (withheld, or released after its retention):
+                    // the upload starts over.
+                    await sessions.DiscardAsync(claim.Session!, CancellationToken.None);
+                    staging.Delete(start.UploadId);
+                    claim = await ClaimAsync(start, device, token);
+                }
+
+                // The first chunk is due soon after the start is answered: an upload that never sends a byte holds nothing.
+                requests.ExpectSoon();
+                await WriteAsync(claim.Session!, device.RouteIds, claim.TookOver, requests, responseStream, context);
+            }
+            finally
+            {
+                localWriters.StopWriting();
+            }
         }
         catch (RpcException e)
         {

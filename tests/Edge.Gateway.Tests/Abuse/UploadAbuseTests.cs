@@ -63,6 +63,46 @@ public abstract class UploadAbuseTests : AbuseTestBase
     }
 
     [Fact]
+    public async Task UploadStreams_PastTheGatewayWriterLimit_AreRefused_UntilOneEnds()
+    {
+        // Each writing stream holds a staging file open; the gateway writes at most this many at once.
+        var host = await StartAsync(new() { ["Edge:Uploads:MaxWritingUploads"] = "2" });
+        var data = TestPhotos.PhoneJpeg();
+        var writing = new List<AsyncDuplexStreamingCall<UploadRequest, UploadResponse>>();
+        foreach (var device in new[] { "writer-1", "writer-2" })
+        {
+            var call = new V1.Uploads.UploadsClient(host.Channel(device)).Upload();
+            await call.RequestStream.WriteAsync(Start($"{device}-photo", data));
+            Assert.True(await call.ResponseStream.MoveNext());
+            await call.RequestStream.WriteAsync(Chunk(data, 0, 16 * 1024));
+            writing.Add(call);
+        }
+
+        var third = new V1.Uploads.UploadsClient(host.Channel("writer-3"));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => UploadAsync(third, "writer-3-photo", data));
+        AssertRefusedWithRetry(refused);
+        Assert.Contains("writing 2 uploads", refused.Status.Detail, StringComparison.Ordinal);
+
+        // One stream ends (its device drops it): the third device's upload is taken, from its start to the end.
+        writing[0].Dispose();
+        UploadCompleted? completed = null;
+        await TestIntake.WaitUntilAsync(async () =>
+        {
+            try
+            {
+                completed = (await UploadAsync(third, "writer-3-photo", data)).Completed;
+                return completed is not null;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
+            {
+                return false;
+            }
+        }, what: "a writer slot");
+        Assert.Equal(Sha256(data), completed!.Blob.Sha256);
+        writing[1].Dispose();
+    }
+
+    [Fact]
     public async Task UnfinishedUploads_LeftAfterOneChunk_AreRefusedAtTheDeviceCount()
     {
         var host = await StartAsync(new() { ["Edge:Uploads:MaxUnfinishedUploadsPerDevice"] = "3" });
