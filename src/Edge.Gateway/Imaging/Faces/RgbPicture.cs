@@ -29,25 +29,105 @@ internal sealed class RgbPicture : IDisposable
     public byte[] Values => _values ?? throw new ObjectDisposedException(nameof(RgbPicture));
 
     /// <summary>The pixels of <paramref name="image"/>, read once.</summary>
-    public static RgbPicture Read(MagickImage image)
+    public static RgbPicture Read(MagickImage image) => Read(image, 0, 0, (int)image.Width, (int)image.Height);
+
+    /// <summary>The pixels of the rectangle of <paramref name="image"/> at (<paramref name="x"/>, <paramref name="y"/>), read once.</summary>
+    public static RgbPicture Read(MagickImage image, int x, int y, int width, int height)
     {
-        var (width, height) = ((int)image.Width, (int)image.Height);
         var length = width * height * 3;
         var values = ArrayPool<byte>.Shared.Rent(length);
         using var pixels = image.GetPixelsUnsafe();
-        if (Quantum.Depth == 8 && image.ChannelCount == 3 && image.ColorSpace == ColorSpace.sRGB)
+        if (IsRgbCache(image))
         {
             // The pixel cache of an 8-bit RGB picture is these bytes already: copied in well under a millisecond, where
             // exporting them by channel name takes 12-17 ms for 1500x1125 pixels.
-            Marshal.Copy(pixels.GetAreaPointer(0, 0, image.Width, image.Height), values, 0, length);
+            Marshal.Copy(pixels.GetAreaPointer(x, y, (uint)width, (uint)height), values, 0, length);
         }
         else
         {
-            (pixels.ToByteArray(0, 0, image.Width, image.Height, "RGB") ?? []).CopyTo(values, 0);
+            (pixels.ToByteArray(x, y, (uint)width, (uint)height, "RGB") ?? []).CopyTo(values, 0);
         }
 
         return new RgbPicture(values, width, height);
     }
+
+    /// <summary>
+    /// Writes these pixels over the rectangle of <paramref name="image"/> at (<paramref name="x"/>, <paramref name="y"/>):
+    /// straight into the pixel cache of an 8-bit RGB picture, else (grey, with alpha) composited as a picture of their own.
+    /// </summary>
+    public void Write(MagickImage image, int x, int y)
+    {
+        if (IsRgbCache(image))
+        {
+            using var pixels = image.GetPixelsUnsafe();
+            pixels.SetArea(x, y, (uint)Width, (uint)Height, Values.AsSpan(0, Width * Height * 3));
+        }
+        else
+        {
+            using var picture = ToImage();
+            image.Composite(picture, x, y, CompositeOperator.Copy);
+        }
+    }
+
+    /// <summary>These pixels as an ImageMagick picture.</summary>
+    public MagickImage ToImage()
+    {
+        var image = new MagickImage();
+        image.ReadPixels(Values.AsSpan(0, Width * Height * 3), new PixelReadSettings((uint)Width, (uint)Height, StorageType.Char, PixelMapping.RGB));
+        return image;
+    }
+
+    /// <summary>
+    /// The picture averaged down to <paramref name="across"/> x <paramref name="down"/> blocks, each the plain mean of the
+    /// pixels it covers (as ImageMagick's Scale reduces, short of fractions of pixels at the blocks' edges).
+    /// </summary>
+    public RgbPicture Average(int across, int down)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(across, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(down, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(across, Width);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(down, Height);
+        var sums = new long[across * down * 3];
+        var column = new int[Width];
+        var columns = new int[across];
+        var rows = new int[down];
+        for (var x = 0; x < Width; x++)
+        {
+            var block = (int)((long)x * across / Width);
+            column[x] = block * 3;
+            columns[block]++;
+        }
+
+        var values = Values;
+        for (var y = 0; y < Height; y++)
+        {
+            var blockRow = (int)((long)y * down / Height);
+            rows[blockRow]++;
+            var sum = sums.AsSpan(blockRow * across * 3, across * 3);
+            var row = values.AsSpan(y * Width * 3, Width * 3);
+            for (var x = 0; x < column.Length; x++)
+            {
+                var b = column[x];
+                sum[b] += row[x * 3];
+                sum[b + 1] += row[(x * 3) + 1];
+                sum[b + 2] += row[(x * 3) + 2];
+            }
+        }
+
+        var result = ArrayPool<byte>.Shared.Rent(across * down * 3);
+        for (var i = 0; i < sums.Length; i++)
+        {
+            var block = i / 3;
+            var count = (long)columns[block % across] * rows[block / across];
+            result[i] = (byte)((sums[i] + (count / 2)) / count);
+        }
+
+        return new RgbPicture(result, across, down);
+    }
+
+    /// <summary>Whether <paramref name="image"/>'s pixel cache holds red, green and blue bytes, pixel by pixel.</summary>
+    private static bool IsRgbCache(MagickImage image)
+        => Quantum.Depth == 8 && image.ChannelCount == 3 && image.ColorSpace == ColorSpace.sRGB;
 
     /// <summary>
     /// The rectangle at (<paramref name="x"/>, <paramref name="y"/>) of <paramref name="width"/> x

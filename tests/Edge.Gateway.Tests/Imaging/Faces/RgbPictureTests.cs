@@ -34,6 +34,70 @@ public sealed class RgbPictureTests
         Assert.Equal(expected, rgb.Values.AsSpan(0, expected.Length).ToArray());
     }
 
+    [Fact]
+    public void Read_Area_GivesTheRgbBytesImageMagickExportsForIt()
+    {
+        using var picture = new MagickImage(PorchScenes.Jpeg(seed: 7, width: 600, height: 450));
+        var expected = picture.GetPixelsUnsafe().ToByteArray(130, 40, 211, 97, "RGB")!;
+
+        using var rgb = RgbPicture.Read(picture, 130, 40, 211, 97);
+
+        Assert.Equal((211, 97), (rgb.Width, rgb.Height));
+        Assert.Equal(expected, rgb.Values.AsSpan(0, expected.Length).ToArray());
+    }
+
+    [Fact]
+    public void Average_BlocksOfWholePixels_MatchImageMagicksScale()
+    {
+        using var picture = new MagickImage(PorchScenes.Jpeg(seed: 5, width: 600, height: 450));
+        using var scaled = (MagickImage)picture.Clone();
+        scaled.Scale(new MagickGeometry(6, 5) { IgnoreAspectRatio = true });
+        var expected = scaled.GetPixelsUnsafe().ToByteArray("RGB")!;
+
+        using var rgb = RgbPicture.Read(picture);
+        using var blocks = rgb.Average(6, 5);
+
+        Assert.Equal((6, 5), (blocks.Width, blocks.Height));
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - blocks.Values[i]) <= 1, $"value {i}: {blocks.Values[i]}, ImageMagick {expected[i]}");
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Write_ReplacesTheRectangleAndNothingElse(bool grey)
+    {
+        using var picture = new MagickImage(PorchScenes.Jpeg(seed: 9, width: 400, height: 300));
+        if (grey)
+        {
+            picture.Grayscale();
+        }
+
+        using var before = RgbPicture.Read(picture);
+        using var corner = RgbPicture.Read(picture, 0, 0, 90, 60);
+        using var blocks = corner.Average(3, 2);
+        using var patch = blocks.Resize(0, 0, 3, 2, 90, 60);
+
+        patch.Write(picture, 250, 200);
+
+        using var after = RgbPicture.Read(picture);
+        for (var y = 0; y < 300; y++)
+        {
+            for (var x = 0; x < 400; x++)
+            {
+                var inside = x is >= 250 and < 340 && y is >= 200 and < 260;
+                for (var c = 0; c < 3; c++)
+                {
+                    var value = after.Values[(((y * 400) + x) * 3) + c];
+                    var expected = inside ? patch.Values[((((y - 200) * 90) + x - 250) * 3) + c] : before.Values[(((y * 400) + x) * 3) + c];
+                    Assert.True(Math.Abs(value - expected) <= (grey ? 1 : 0), $"({x}, {y}) channel {c}: {value}, expected {expected}");
+                }
+            }
+        }
+    }
+
     [Theory]
     [InlineData(0, 0, 1500, 1125, 256, 192)] // the whole picture of a 4000x3000 photo
     [InlineData(525, 393, 975, 731, 256, 192)] // a tile of the 2x2 grid
