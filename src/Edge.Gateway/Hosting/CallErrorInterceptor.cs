@@ -23,7 +23,7 @@ internal sealed class CallErrorInterceptor(ILogger<CallErrorInterceptor> logger,
     /// <summary>The message of a call that failed because the gateway could not open a file or a connection.</summary>
     public const string DescriptorsExhaustedMessage = "The gateway is out of file descriptors at the moment; retry later.";
 
-    private readonly RefusalSampler _stateStoreFailures = new(timeProvider, TimeSpan.FromSeconds(10));
+    private readonly RefusalSampler _outageLines = new(timeProvider, TimeSpan.FromSeconds(10));
 
     /// <summary>The message of an unexpected failure: nothing about the request or the gateway's insides.</summary>
     public const string InternalMessage = "The gateway failed to handle this call; retry later.";
@@ -97,14 +97,14 @@ internal sealed class CallErrorInterceptor(ILogger<CallErrorInterceptor> logger,
             case ClientStreamResetException:
                 return new RpcException(new Status(StatusCode.Cancelled, CancelledMessage));
             case Exception when IsStateStoreUnavailable(error):
-                if (_stateStoreFailures.ShouldLog("state-store", context.Method, out var suppressed))
+                if (_outageLines.ShouldLog("state-store", context.Method, out var suppressed))
                 {
                     HostingLog.StateStoreUnavailable(logger, context.Method, suppressed, error);
                 }
 
                 return new RpcException(new Status(StatusCode.Unavailable, StateStoreUnavailableMessage));
             case Exception when IsDescriptorExhaustion(error):
-                if (_stateStoreFailures.ShouldLog("descriptors", context.Method, out var skipped))
+                if (_outageLines.ShouldLog("descriptors", context.Method, out var skipped))
                 {
                     HostingLog.DescriptorsExhausted(logger, context.Method, skipped, error);
                 }

@@ -63,17 +63,20 @@ internal static class ConnectionLimits
             await next(connection);
         };
 
-    /// <summary>The soft <c>nofile</c> limit of this process (Linux <c>/proc/self/limits</c>), or null where unknown.</summary>
-    public static long? ReadDescriptorLimit()
+    /// <summary>
+    /// The soft <c>nofile</c> limit of this process, or of the process whose <c>/proc/PID/limits</c> is
+    /// <paramref name="limitsFile"/> (Linux), or null where unknown.
+    /// </summary>
+    public static long? ReadDescriptorLimit(string limitsFile = "/proc/self/limits")
     {
         try
         {
-            if (!File.Exists("/proc/self/limits"))
+            if (!File.Exists(limitsFile))
             {
                 return null;
             }
 
-            foreach (var line in File.ReadLines("/proc/self/limits"))
+            foreach (var line in File.ReadLines(limitsFile))
             {
                 if (line.StartsWith("Max open files", StringComparison.Ordinal))
                 {

@@ -65,9 +65,6 @@ internal sealed class LocalWriters
         }
     }
 
-    /// <summary>Upload streams between <see cref="TryStartWriting"/> and <see cref="StopWriting"/> now.</summary>
-    public int Writing => Volatile.Read(ref _writing);
-
     /// <summary>Counts one more upload stream writing, unless <paramref name="max"/> already are.</summary>
     public bool TryStartWriting(int max)
     {

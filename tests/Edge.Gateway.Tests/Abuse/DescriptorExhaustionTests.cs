@@ -44,7 +44,7 @@ public sealed class DescriptorExhaustionTests(ITestOutputHelper output)
 
         // Out of descriptors: the lowest free descriptor number is above the soft limit of 1. The core restarts meanwhile.
         await core.DisposeAsync();
-        var original = SoftDescriptorLimit(gateway.ProcessId);
+        var original = (int)(ConnectionLimits.ReadDescriptorLimit($"/proc/{gateway.ProcessId}/limits") ?? throw new InvalidOperationException("no nofile limit"));
         await SetDescriptorLimitAsync(gateway.ProcessId, 1);
         var cpuBefore = CpuSeconds(gateway.ProcessId);
         await using var back = await CoreSimProcess.StartAsync(corePort, coreData);
@@ -110,13 +110,6 @@ public sealed class DescriptorExhaustionTests(ITestOutputHelper output)
     {
         var fields = File.ReadAllText($"/proc/{processId}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-    }
-
-    /// <summary>The soft <c>nofile</c> limit of a running process.</summary>
-    private static int SoftDescriptorLimit(int processId)
-    {
-        var line = File.ReadLines($"/proc/{processId}/limits").Single(l => l.StartsWith("Max open files", StringComparison.Ordinal));
-        return int.Parse(line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture);
     }
 
     /// <summary>Sets the soft <c>nofile</c> limit of a running process (util-linux <c>prlimit</c>).</summary>
