@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test, then the chaos runner's short form. Installs what the tests need from Debian when it is missing (redis-server; exiftool for the
-# photo privacy checks) and the Node interop client's packages from npm, then builds and tests the whole solution.
+# photo privacy checks; libjpeg-turbo's TurboJPEG library, which blurs faces in a JPEG's blocks) and the Node interop client's packages from npm, then builds and tests the whole solution.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
+ldconfig -p | grep -q 'libturbojpeg\.so\.0 ' || need+=(libturbojpeg0)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}"
   if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi

@@ -29,13 +29,14 @@ internal static class PhotoScenario
         try
         {
             var photo = Path.Combine(root, "photo.jpg");
-            var bytes = withFaces ? MakeFacesJpeg() : MakePhoneJpeg();
+            var sampling = arguments.String("sampling") ?? "444";
+            var bytes = withFaces ? MakeFacesJpeg(sampling) : MakePhoneJpeg();
             await File.WriteAllBytesAsync(photo, bytes);
 
             var report = new BenchmarkReport("photos");
             report.Parameters["concurrency"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture);
             report.Parameters["count"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            report.Parameters["photo"] = $"4000x3000 JPEG, {bytes.Length / 1e6:0.00} MB" + (withFaces ? ", porch scene with 3 faces (80-1000 px)" : string.Empty);
+            report.Parameters["photo"] = $"4000x3000 JPEG, {bytes.Length / 1e6:0.00} MB" + (withFaces ? $", porch scene with 3 faces (80-1000 px), chroma {sampling}" : string.Empty);
             report.Parameters["face redaction"] = redact ? "on" : "off";
             report.Add("photo size", bytes.Length / 1e6, "MB");
 
@@ -117,10 +118,9 @@ internal static class PhotoScenario
     internal static byte[] MakePhoneJpeg(string comment = "benchmark") => Edge.LoadTesting.PhoneJpeg.Make(comment);
 
     /// <summary>A 4000x3000 porch scene (JPEG quality 90) with faces of 1,000, 300 and 80 px, labelled parcels and a cartoon face.</summary>
-    private static byte[] MakeFacesJpeg()
+    private static byte[] MakeFacesJpeg(string sampling)
     {
         using var scene = Edge.LoadTesting.FaceScenes.Make(seed: 3, faceSizes: [1000, 300, 80]);
-        scene.Image.Quality = 90;
-        return scene.Image.ToByteArray(MagickFormat.Jpeg);
+        return Edge.LoadTesting.FaceScenes.Jpeg(scene, sampling);
     }
 }

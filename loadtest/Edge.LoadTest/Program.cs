@@ -22,8 +22,10 @@ internal static class LoadTestProgram
           photos   the photo pipeline in-process on a generated 4000x3000 phone JPEG
                    --concurrency N (default 2)  --count N (default 60)  --warmup N (default 4)
                    --faces off (default) | on: face redaction on, photo without a face | faces: on, photo with 3 faces
+                   --sampling 444 (default: ImageMagick's for quality 90) | 420 (a phone camera's) for the photo with faces
           face-cost  face redaction's CPU by stage on one thread (decodes, one detector run, the search, the full
-                   decode, blur and encode of a photo with faces) for a 4000x3000 JPEG; --count N (10)
+                   decode, blur and encode of a photo with faces, its blocks rewritten instead) for a 4000x3000 JPEG;
+                   --count N (10) --sampling 444 (default) | 420
           uploads  concurrent uploads over loopback against a gateway process (transport: chunks, CRC32C,
                    SHA-256, fsync, state); --concurrency N (32) --uploads N (480) --size BYTES (3000000)
                    --chunk BYTES (65536) --redis HOST:PORT (embedded mode when absent) --data DIR
@@ -67,8 +69,8 @@ internal static class LoadTestProgram
     /// <summary>The options each scenario reads: anything else is a typo, refused rather than silently ignored.</summary>
     private static readonly Dictionary<string, string[]> KnownOptions = new(StringComparer.Ordinal)
     {
-        ["photos"] = ["concurrency", "count", "faces", "warmup"],
-        [FaceCostScenario.Name] = ["count"],
+        ["photos"] = ["concurrency", "count", "faces", "sampling", "warmup"],
+        [FaceCostScenario.Name] = ["count", "sampling"],
         [UploadScenario.Name] = ["chunk", "concurrency", "data", "photos", "redis", "redis-durability", "size", "uploads"],
         // One runner reads these for all three.
         ["scans"] = ForwardingOptions,

@@ -40,6 +40,25 @@ internal sealed record FaceScene(MagickImage Image, IReadOnlyList<SceneFace> Fac
 /// </summary>
 internal static class FaceScenes
 {
+    /// <summary>
+    /// <paramref name="scene"/> as a JPEG of quality 90: chroma 4:4:4 as ImageMagick writes that quality
+    /// (<paramref name="sampling"/> "444"), or 4:2:0 as phone cameras store photos ("420").
+    /// </summary>
+    public static byte[] Jpeg(FaceScene scene, string sampling)
+    {
+        scene.Image.Quality = 90;
+        scene.Image.Settings.SetDefines(new ImageMagick.Formats.JpegWriteDefines
+        {
+            SamplingFactor = sampling switch
+            {
+                "420" => ImageMagick.Formats.JpegSamplingFactor.Ratio420,
+                "444" => ImageMagick.Formats.JpegSamplingFactor.Ratio444,
+                _ => throw new ArgumentException($"--sampling is 444 or 420, not '{sampling}'.", nameof(sampling)),
+            },
+        });
+        return scene.Image.ToByteArray(MagickFormat.Jpeg);
+    }
+
     /// <summary>The face photographs, by file name, in the folder <c>Faces</c> beside the test or benchmark binary.</summary>
     public static readonly string[] Sources = ["face-a.jpg", "face-b.jpg", "face-y0.jpg", "face-y1.jpg", "face-y2.jpg", "face-y3.jpg"];
 

@@ -28,6 +28,8 @@ internal static class EventIds
     public const int PhotoDecoderRefused = 102;
     public const int PhotoPipelineBusy = 103;
     public const int PhotoDecoderLimitsApplied = 104;
+    public const int PhotoReencodedForFaces = 105;
+    public const int FaceBlockRedactionUnavailable = 106;
 
     // Core connection: 200-299
     public const int CoreEmbeddedSimulatorStarted = 200;

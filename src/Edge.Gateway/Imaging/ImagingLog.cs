@@ -19,4 +19,10 @@ internal static partial class ImagingLog
 
     [LoggerMessage(EventIds.PhotoDecoderLimitsApplied, LogLevel.Information, "ImageMagick limits: {Width}x{Height} px, area {Area} px, memory {MemoryBytes} bytes, disk {DiskBytes} bytes")]
     public static partial void DecoderLimitsApplied(ILogger logger, ulong width, ulong height, ulong area, ulong memoryBytes, ulong diskBytes);
+
+    [LoggerMessage(EventIds.PhotoReencodedForFaces, LogLevel.Information, "Photo {Sha256}: faces blurred by decoding and re-encoding the whole photo, since its blocks cannot be rewritten in place: {Reason}")]
+    public static partial void PhotoReencodedForFaces(ILogger logger, string sha256, string reason);
+
+    [LoggerMessage(EventIds.FaceBlockRedactionUnavailable, LogLevel.Warning, "{Library} cannot be loaded: a JPEG with faces will be decoded and re-encoded whole at quality {Quality} (several times the CPU) instead of having only the blocks under its faces rewritten; install libjpeg-turbo's TurboJPEG library (Debian and Ubuntu: libturbojpeg0).")]
+    public static partial void BlockRedactionUnavailable(ILogger logger, string library, int quality);
 }

@@ -114,7 +114,7 @@ internal static class JpegMetadataStripper
     }
 
     /// <summary>Reads the next marker segment at <paramref name="position"/>; body is [start, end).</summary>
-    private static (byte Marker, int Start, int End) NextSegment(ReadOnlySpan<byte> jpeg, ref int position)
+    internal static (byte Marker, int Start, int End) NextSegment(ReadOnlySpan<byte> jpeg, ref int position)
     {
         if (position + 1 >= jpeg.Length || jpeg[position] != 0xFF)
         {

@@ -57,6 +57,11 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
         _faces = faces;
         var limits = DecoderLimits.Apply(_options);
         ImagingLog.DecoderLimitsApplied(logger, limits.Width, limits.Height, limits.Area, limits.Memory, limits.Disk);
+        if (faces is { Configured: true } && !TurboJpeg.IsAvailable)
+        {
+            ImagingLog.BlockRedactionUnavailable(logger, TurboJpeg.Library, faces.JpegQuality);
+        }
+
         _workers = new PhotoWorkerPool(_options.Concurrency, _options.QueueLength, _options.BusyRetryAfter,
             _options.MaxPendingPerDevice, _options.WorkersPerDevice);
         metrics?.ObservePhotosPending(() => _workers.Pending);
@@ -203,9 +208,12 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
             var faces = FindFaces(source, image, cancellationToken);
             if (faces is { Count: > 0 })
             {
-                // Faces: the photo is decoded whole, blurred and re-encoded once (upright, its ICC profile kept).
+                // Faces: the blocks under them are rewritten from the blurred picture, or the photo is re-encoded once.
                 storedPath = Path.Combine(source.WorkDirectory, "photo-redacted.jpg");
-                _faces!.RedactJpeg(stripped.WrittenSpan, strip.Orientation, faces, image.Width, storedPath);
+                if (_faces!.RedactJpeg(stripped.WrittenSpan, strip.Orientation, faces, image, storedPath) is { } reencodedBecause)
+                {
+                    ImagingLog.PhotoReencodedForFaces(_logger, source.Sha256, reencodedBecause);
+                }
             }
 
             var report = Analyse(image, source, PhotoFormat.Jpeg, (int)width, (int)height, strip.MetadataRemoved, out var thumbnailPath, cancellationToken);

@@ -86,12 +86,7 @@ internal sealed class FaceRedactor : IDisposable
     {
         foreach (var face in faces)
         {
-            var padX = face.Width * _options.Padding;
-            var padY = face.Height * _options.Padding;
-            var left = Math.Clamp((int)Math.Floor((face.X - padX) * scale), 0, (int)image.Width - 1);
-            var top = Math.Clamp((int)Math.Floor((face.Y - padY) * scale), 0, (int)image.Height - 1);
-            var right = Math.Clamp((int)Math.Ceiling((face.Right + padX) * scale), left + 1, (int)image.Width);
-            var bottom = Math.Clamp((int)Math.Ceiling((face.Bottom + padY) * scale), top + 1, (int)image.Height);
+            var (left, top, right, bottom) = PaddedBox(face, scale, (int)image.Width, (int)image.Height);
             var width = right - left;
             var height = bottom - top;
             // Averaged down to a few blocks (what the face was cannot be read back from them), blown up as blocks and
@@ -115,16 +110,53 @@ internal sealed class FaceRedactor : IDisposable
     }
 
     /// <summary>
-    /// Writes the JPEG <paramref name="jpeg"/> (metadata already stripped) to <paramref name="path"/> with
-    /// <paramref name="faces"/> blurred: decoded whole, turned upright by <paramref name="orientation"/>, re-encoded once
-    /// at <see cref="JpegQuality"/> with its ICC profile and nothing else. The faces are in pixels of the upright picture
-    /// they were found in, <paramref name="searchedWidth"/> pixels wide.
+    /// The box blurred for <paramref name="face"/>: padded by <see cref="FaceRedactionOptions.Padding"/> on each side,
+    /// scaled by <paramref name="scale"/> and kept inside a picture of <paramref name="width"/> x <paramref name="height"/>.
     /// </summary>
+    private PixelBox PaddedBox(FaceBox face, double scale, int width, int height)
+    {
+        var padX = face.Width * _options.Padding;
+        var padY = face.Height * _options.Padding;
+        var left = Math.Clamp((int)Math.Floor((face.X - padX) * scale), 0, width - 1);
+        var top = Math.Clamp((int)Math.Floor((face.Y - padY) * scale), 0, height - 1);
+        var right = Math.Clamp((int)Math.Ceiling((face.Right + padX) * scale), left + 1, width);
+        var bottom = Math.Clamp((int)Math.Ceiling((face.Bottom + padY) * scale), top + 1, height);
+        return new PixelBox(left, top, right, bottom);
+    }
+
+    /// <summary>
+    /// Writes the JPEG <paramref name="jpeg"/> (metadata already stripped) to <paramref name="path"/> with
+    /// <paramref name="faces"/> blurred. The faces are in pixels of <paramref name="picture"/>, the upright photo at a
+    /// reduced size in which <see cref="Blur"/> has already blurred them.
+    /// </summary>
+    /// <returns>
+    /// Null when only the 8x8 blocks under the faces were rewritten, from <paramref name="picture"/>, in the DCT domain
+    /// (<see cref="JpegBlockRedaction"/>: the rest of the photo keeps its coefficients and its stored orientation).
+    /// Otherwise why not (a CMYK or 12-bit JPEG, libturbojpeg missing), and the photo was decoded whole, turned upright
+    /// by <paramref name="orientation"/>, blurred and re-encoded once at <see cref="JpegQuality"/> with its ICC profile.
+    /// </returns>
     /// <remarks>
     /// The orientation is given, not read from the bytes: the decoder does not take it from the minimal EXIF block the
     /// stripper leaves, and a photo left on its side would be stored sideways with every blur off its face.
     /// </remarks>
-    public void RedactJpeg(ReadOnlySpan<byte> jpeg, int orientation, IReadOnlyList<FaceBox> faces, uint searchedWidth, string path)
+    public string? RedactJpeg(ReadOnlySpan<byte> jpeg, int orientation, IReadOnlyList<FaceBox> faces, MagickImage picture, string path)
+    {
+        var width = (int)picture.Width;
+        var height = (int)picture.Height;
+        using (var blurred = RgbPicture.Read(picture))
+        {
+            var boxes = faces.Select(face => PaddedBox(face, 1, width, height)).ToList();
+            if (JpegBlockRedaction.TryWrite(jpeg, orientation, blurred, boxes, path, out var unsupported))
+            {
+                return null;
+            }
+
+            ReencodeJpeg(jpeg, orientation, faces, picture.Width, path);
+            return unsupported;
+        }
+    }
+
+    private void ReencodeJpeg(ReadOnlySpan<byte> jpeg, int orientation, IReadOnlyList<FaceBox> faces, uint searchedWidth, string path)
     {
         var settings = new MagickReadSettings { Format = MagickFormat.Jpeg };
         settings.SetDefines(new ImageMagick.Formats.JpegReadDefines
