@@ -343,6 +343,8 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
         var faces = _faces ?? throw new InvalidOperationException("Face redaction was asked for but no face redactor is registered.");
         cancellationToken.ThrowIfCancellationRequested();
         picture.AutoOrient();
+        // The detector and the blur read and write RGB: a CMYK photo's inks would be neither found nor wholly blurred.
+        PhotoColour.ToRgb(picture);
         var found = faces.Find(picture);
         faces.Blur(picture, found);
         return found;

@@ -35,6 +35,21 @@ internal static class PhotoColour
         image.Strip();
     }
 
+    /// <summary>
+    /// Converts a picture whose pixels are neither RGB nor grey (a CMYK or YCCK JPEG's inks) to sRGB, through its ICC
+    /// profile when it has one (every profile is removed then), for code that reads and writes its pixels as RGB.
+    /// </summary>
+    public static void ToRgb(MagickImage image)
+    {
+        if (image.ColorSpace is ColorSpace.sRGB or ColorSpace.RGB or ColorSpace.Gray or ColorSpace.LinearGray)
+        {
+            return;
+        }
+
+        ToSrgb(image);
+        ToDisplayable(image);
+    }
+
     /// <summary>The sRGB profiles cameras and phones embed, by their description: converting those to sRGB changes nothing.</summary>
     private static bool IsSrgb(IColorProfile profile)
         => profile.ColorSpace == ColorSpace.sRGB && profile.Description is { } description

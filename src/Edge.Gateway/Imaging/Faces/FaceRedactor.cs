@@ -133,7 +133,8 @@ internal sealed class FaceRedactor : IDisposable
     /// Null when only the 8x8 blocks under the faces were rewritten, from <paramref name="picture"/>, in the DCT domain
     /// (<see cref="JpegBlockRedaction"/>: the rest of the photo keeps its coefficients and its stored orientation).
     /// Otherwise why not (a CMYK or 12-bit JPEG, libturbojpeg missing), and the photo was decoded whole, turned upright
-    /// by <paramref name="orientation"/>, blurred and re-encoded once at <see cref="JpegQuality"/> with its ICC profile.
+    /// by <paramref name="orientation"/>, blurred and re-encoded once at <see cref="JpegQuality"/> with its ICC profile
+    /// (a CMYK photo converted to sRGB through it first, and stored as sRGB).
     /// </returns>
     /// <remarks>
     /// The orientation is given, not read from the bytes: the decoder does not take it from the minimal EXIF block the
@@ -168,6 +169,8 @@ internal sealed class FaceRedactor : IDisposable
         photo.Orientation = (Orientation)orientation;
         photo.AutoOrient();
         PhotoColour.StripAllButColourProfile(photo);
+        // Blurred in RGB: a CMYK photo's black ink would otherwise keep the face. It is stored as sRGB then.
+        PhotoColour.ToRgb(photo);
         Blur(photo, faces, photo.Width / (double)searchedWidth);
         File.WriteAllBytes(path, EncodeJpeg(photo, _options.JpegQuality));
     }

@@ -73,6 +73,25 @@ public sealed class FaceRedactionPipelineTests(FaceRedactionFixture fixture) : I
     }
 
     [Fact]
+    public async Task CmykJpeg_WithFaces_IsSearchedInItsColours_AndReencodedWithTheFacesBlurred()
+    {
+        // A CMYK JPEG (a print workflow's, not a phone's): its blocks cannot be rewritten in place, so it takes the whole
+        // re-encode; the faces must still be found (in its colours, not its raw ink values) and blurred in every channel.
+        using var scene = FaceScenes.Make(seed: 21, faceSizes: [300, 160], width: 2000, height: 1500);
+        using var cmyk = (MagickImage)scene.Image.Clone();
+        cmyk.ColorSpace = ColorSpace.CMYK;
+        cmyk.Quality = 90;
+        var original = cmyk.ToByteArray(MagickFormat.Jpeg);
+
+        var redacted = await fixture.ProcessAsync(original, redactFaces: true);
+        var kept = await fixture.ProcessAsync(original, redactFaces: false);
+
+        using var before = new MagickImage(original);
+        before.ColorSpace = ColorSpace.sRGB;
+        AssertRedacted(scene, redacted, kept, before);
+    }
+
+    [Fact]
     public async Task Png_WithFace_IsBlurredInTheStoredPng()
     {
         using var scene = FaceScenes.Make(seed: 31, faceSizes: [360], lookalikes: false, width: 1600, height: 1200);
