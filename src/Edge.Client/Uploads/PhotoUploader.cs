@@ -209,7 +209,11 @@ internal sealed class PhotoUploader(GatewayConnection connection, ChunkSizer siz
                 }
 
                 var data = buffer.AsSpan(0, length);
-                window.Sent(offset, length);
+                if (!window.Sent(offset, length))
+                {
+                    continue; // the gateway moved the stream while the chunk was read
+                }
+
                 await requests.WriteAsync(new UploadRequest
                 {
                     Chunk = new UploadChunk { Offset = offset, Data = ByteString.CopyFrom(data), Crc32C = Crc32C.Compute(data) },

@@ -78,12 +78,24 @@ internal sealed class SendWindow(long acknowledged, WindowSizer sizer, TimeProvi
         }
     }
 
-    public void Sent(long offset, int length)
+    /// <summary>
+    /// Records the chunk from <see cref="NextChunk"/> as sent; false, and nothing recorded, when the gateway's answer
+    /// moved the stream (a refusal's rewind, the started offset) since the chunk was chosen: it is stale and must not
+    /// be sent, since taking it as sent would move the sender past the rewind, and the gateway, refusing every chunk
+    /// after it as out of place with the offset already rewound to, would never be asked for the bytes again.
+    /// </summary>
+    public bool Sent(long offset, int length)
     {
         lock (_gate)
         {
+            if (offset != _next)
+            {
+                return false;
+            }
+
             _next = offset + length;
             _sent.Enqueue((_next, time.GetTimestamp()));
+            return true;
         }
     }
 

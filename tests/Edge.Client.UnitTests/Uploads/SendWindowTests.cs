@@ -131,6 +131,30 @@ public sealed class SendWindowTests
     }
 
     [Fact]
+    public void Sent_ChunkChosenBeforeARefusal_IsStale_AndTheSenderResendsFromTheRefusal()
+    {
+        var window = WindowWithChunkSentBeforeStarted(acknowledged: 0);
+        window.Started(0);
+        var first = window.NextChunk(Size, Chunk);
+        Assert.True(window.Sent(first.Offset, first.Length));
+
+        // The sender has chosen its next chunk and is reading it from the file when the gateway refuses an earlier one.
+        var chosen = window.NextChunk(Size, Chunk);
+        var rewound = window.Rejected(new ChunkRejected
+        {
+            Reason = ChunkRejected.Types.Reason.Crc32CMismatch, Offset = SendWindow.BeforeStartedBytes, ExpectedOffset = SendWindow.BeforeStartedBytes,
+        });
+        var sent = window.Sent(chosen.Offset, chosen.Length);
+        var next = window.NextChunk(Size, Chunk);
+
+        Assert.True(rewound);
+        Assert.True(chosen.Offset > SendWindow.BeforeStartedBytes);
+        Assert.False(sent);
+        Assert.Null(next.Wait);
+        Assert.Equal(SendWindow.BeforeStartedBytes, next.Offset);
+    }
+
+    [Fact]
     public void NextChunk_AfterStarted_StaysWithinTheWindow()
     {
         var window = Window(acknowledged: 0);
