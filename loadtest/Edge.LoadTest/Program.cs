@@ -26,6 +26,10 @@ internal static class LoadTestProgram
           face-cost  face redaction's CPU by stage on one thread (decodes, one detector run, the search, the full
                    decode, blur and encode of a photo with faces, its blocks rewritten instead) for a 4000x3000 JPEG;
                    --count N (10) --sampling 444 (default) | 420
+          face-recall  the face search's recall and false positives per head height on the labelled sets (B: the
+                   test's, 80-1,000 px; C: 80-240 px; D: 240-640 px), parcels blurred, detector runs and search CPU per
+                   photo; --sets B,C,D (all) --searches gateway (default),grid (the search before, with a 2x2 grid),grid-whole-proposes
+                   (compared on the same pictures) --sampling 420 (default) | 444
           uploads  concurrent uploads over loopback against a gateway process (transport: chunks, CRC32C,
                    SHA-256, fsync, state); --concurrency N (32) --uploads N (480) --size BYTES (3000000)
                    --chunk BYTES (65536) --redis HOST:PORT (embedded mode when absent) --data DIR
@@ -71,6 +75,7 @@ internal static class LoadTestProgram
     {
         ["photos"] = ["concurrency", "count", "faces", "sampling", "warmup"],
         [FaceCostScenario.Name] = ["count", "sampling"],
+        [FaceRecallScenario.Name] = ["sampling", "searches", "sets"],
         [UploadScenario.Name] = ["chunk", "concurrency", "data", "photos", "redis", "redis-durability", "size", "uploads"],
         // One runner reads these for all three.
         ["scans"] = ForwardingOptions,
@@ -125,6 +130,9 @@ internal static class LoadTestProgram
                     break;
                 case FaceCostScenario.Name:
                     report = FaceCostScenario.Run(options);
+                    break;
+                case FaceRecallScenario.Name:
+                    report = FaceRecallScenario.Run(options);
                     break;
                 case UploadScenario.Name:
                     report = await UploadScenario.RunAsync(options);

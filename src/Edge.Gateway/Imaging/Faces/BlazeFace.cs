@@ -90,12 +90,16 @@ internal sealed class BlazeFace : IDisposable
     /// <summary>The model's input shape as it declares it (-1: any size).</summary>
     public IReadOnlyList<int> InputShape => _session.InputMetadata[_inputName].Dimensions;
 
+    /// <summary>How many times <see cref="Detect"/> has run the model.</summary>
+    public long Runs { get; private set; }
+
     /// <summary>
     /// Faces in the square picture in <see cref="Input"/>, with a score above <paramref name="threshold"/>, before any
     /// merging of overlapping boxes, in input pixels.
     /// </summary>
     public List<FaceBox> Detect(float threshold)
     {
+        Runs++;
         var tensor = new DenseTensor<float>(_input, [1, InputSize, InputSize, 3]);
         using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_inputName, tensor)], _outputNames);
         var scores16 = ((DenseTensor<float>)results[0].AsTensor<float>()).Buffer.Span;

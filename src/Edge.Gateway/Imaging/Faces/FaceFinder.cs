@@ -12,7 +12,11 @@ namespace Edge.Gateway.Imaging.Faces;
 /// When above 0, the fine tiles only propose candidates scoring at least this, and each is checked by one more detector
 /// run on the picture around it (see <see cref="CheckFace"/>) where it must score <paramref name="Threshold"/>.
 /// </param>
-internal sealed record FaceSearch(float Threshold, IReadOnlyList<int> Grids, int TileSide, int TileOverlap, double MaxFaceShare, float CandidateThreshold = 0)
+/// <param name="WholeProposes">
+/// With <paramref name="CandidateThreshold"/>, the run over the whole picture proposes candidates too: a box scoring
+/// under <paramref name="Threshold"/> but at least the candidate threshold is checked as the fine tiles' are.
+/// </param>
+internal sealed record FaceSearch(float Threshold, IReadOnlyList<int> Grids, int TileSide, int TileOverlap, double MaxFaceShare, float CandidateThreshold = 0, bool WholeProposes = false)
 {
     /// <summary>Least width / height of a face box; narrower boxes are ignored.</summary>
     public const double MinAspect = 0.6;
@@ -42,9 +46,9 @@ internal sealed record FaceSearch(float Threshold, IReadOnlyList<int> Grids, int
 
 /// <summary>
 /// Finds faces in an upright picture with <see cref="BlazeFace"/>: over the whole picture (large faces) and over
-/// overlapping tiles (small faces, which the 256-pixel input would shrink away; the finest tiles may only propose
-/// candidates, each then checked at a larger size), merging the boxes of one face found more than once, then keeping
-/// only boxes with a face's shape (the rule that keeps parcels and labels unblurred).
+/// overlapping tiles (small faces, which the 256-pixel input would shrink away; the whole picture and the finest tiles
+/// may only propose candidates, each then checked at a larger size), merging the boxes of one face found more than
+/// once, then keeping only boxes with a face's shape (the rule that keeps parcels and labels unblurred).
 /// </summary>
 internal static class FaceFinder
 {
@@ -64,7 +68,22 @@ internal static class FaceFinder
         var width = (double)picture.Width;
         var height = (double)picture.Height;
         var found = new List<FaceBox>();
-        Search(detector, picture, 0, 0, width, height, search.Threshold, found);
+        var candidates = new List<FaceBox>();
+        var proposed = new List<FaceBox>();
+        if (search.WholeProposes && search.CandidateThreshold > 0)
+        {
+            var whole = new List<FaceBox>();
+            Search(detector, picture, 0, 0, width, height, Math.Min(search.CandidateThreshold, search.Threshold), whole);
+            foreach (var box in whole)
+            {
+                (box.Score >= search.Threshold ? found : proposed).Add(box);
+            }
+        }
+        else
+        {
+            Search(detector, picture, 0, 0, width, height, search.Threshold, found);
+        }
+
         foreach (var grid in search.Grids)
         {
             var tileWidth = Math.Min(width, width / grid * TileOverlap);
@@ -84,14 +103,20 @@ internal static class FaceFinder
         {
             if (search.CandidateThreshold > 0)
             {
-                var candidates = new List<FaceBox>();
                 SearchFineTiles(detector, picture, search, search.CandidateThreshold, candidates);
-                Check(detector, picture, Merge(candidates), search, found);
             }
             else
             {
                 SearchFineTiles(detector, picture, search, search.Threshold, found);
             }
+        }
+
+        // The fine tiles' boxes are the tighter: a box the whole picture proposed is checked only where they have none.
+        var merged = Merge(candidates);
+        merged.AddRange(Merge(proposed).Where(p => !merged.Any(c => c.Overlap(p) > MergeOverlap || Containment(c, p) > 0.6)));
+        if (merged.Count > 0)
+        {
+            Check(detector, picture, [.. merged.OrderByDescending(b => b.Score)], search, found);
         }
 
         var limit = search.MaxFaceShare * Math.Min(width, height);

@@ -29,9 +29,13 @@ internal sealed class FaceRedactor : IDisposable
     {
         _options = options.Value;
         _routes = new HashSet<string>(_options.Routes, StringComparer.Ordinal);
-        _search = new FaceSearch((float)_options.ScoreThreshold, Grids: [2], TileSide: 427, TileOverlap: 64, _options.MaxFaceShare, CandidateThreshold: 0.2f);
+        _search = Search(_options);
         _model = new Lazy<byte[]>(() => FaceModel.Load(_options.ModelPath), LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    /// <summary>The search for faces these options ask for (see <see cref="Find"/>).</summary>
+    internal static FaceSearch Search(FaceRedactionOptions options)
+        => new((float)options.ScoreThreshold, Grids: [], TileSide: 427, TileOverlap: 64, options.MaxFaceShare, CandidateThreshold: 0.2f, WholeProposes: true);
 
     /// <summary>
     /// Side in pixels of the picture searched for a photo side of <paramref name="photoSide"/>: 3/8 of it (a JPEG decoded
@@ -57,12 +61,13 @@ internal sealed class FaceRedactor : IDisposable
     public void EnsureModel() => _ = _model.Value;
 
     /// <summary>
-    /// Faces in an upright picture (the photo, or a reduced copy of it), in the picture's pixels: over the whole
-    /// picture and a 2x2 grid, then 427-pixel tiles overlapping by at least 64 pixels, each reduced to the detector's 256
-    /// (a 1500x1125 picture: 4x3 tiles), which only propose candidates (score 0.2 and more); each candidate not already
-    /// found is checked by one more run on the picture around it at its own size (a face of 30 pixels is 30 in the
-    /// detector's input) and must score the threshold there. About 20-27 runs for a 1500x1125 picture, instead of 35 for
-    /// the same recall with finer tiles; faces from about 30 of its pixels are found.
+    /// Faces in an upright picture (the photo, or a reduced copy of it), in the picture's pixels. The whole picture,
+    /// reduced to the detector's 256, decides on the larger faces and proposes as candidates the boxes scoring 0.2 and
+    /// more; 427-pixel tiles overlapping by at least 64 pixels, each reduced to 256 (a 1500x1125 picture: 4x3 tiles),
+    /// propose the small ones. Each candidate not already found is checked by one more run on the picture around it, at
+    /// its own size or reduced so it is 40 pixels tall, and must score the threshold there. About 13-27 runs for a
+    /// 1500x1125 picture (a 2x2 grid of tiles that decided on middle-sized faces took 4 more before; the whole picture's
+    /// candidates replace it); faces from about 30 of its pixels are found.
     /// </summary>
     public List<FaceBox> Find(MagickImage picture)
     {

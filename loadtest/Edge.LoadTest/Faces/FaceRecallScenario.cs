@@ -1,0 +1,163 @@
+using System.Globalization;
+using Edge.Gateway.Imaging.Faces;
+using Edge.LoadTesting;
+using ImageMagick;
+using ImageMagick.Formats;
+using Microsoft.Extensions.Options;
+
+namespace Edge.LoadTest.Faces;
+
+/// <summary>
+/// Recall and false positives of face redaction's search on the labelled sets (<see cref="FaceScenes"/>), per head
+/// height, with the detector runs and the search's CPU per photo: the gateway's search, or other searches to compare
+/// with it on the same pictures. Each scene is a 4000x3000 JPEG of quality 90, decoded at 3/8 as the pipeline does.
+/// </summary>
+internal static class FaceRecallScenario
+{
+    public const string Name = "face-recall";
+
+    private static readonly int[] Bands = [80, 120, 200, 400, 700, 1000];
+
+    /// <summary>The searches that can be compared: the gateway's, and the variants measured against it.</summary>
+    private static readonly Dictionary<string, FaceSearch> Searches = new(StringComparer.Ordinal)
+    {
+        ["gateway"] = FaceRedactor.Search(new FaceRedactionOptions()),
+        // The search before the whole picture proposed candidates: the whole picture and a 2x2 grid decided on faces.
+        ["grid"] = new FaceSearch(0.6f, Grids: [2], TileSide: 427, TileOverlap: 64, MaxFaceShare: 0.5, CandidateThreshold: 0.2f),
+        // Both: the grid kept and the whole picture proposing.
+        ["grid-whole-proposes"] = new FaceSearch(0.6f, Grids: [2], TileSide: 427, TileOverlap: 64, MaxFaceShare: 0.5, CandidateThreshold: 0.2f, WholeProposes: true),
+    };
+
+    /// <summary>
+    /// The sets: B is <c>FaceLabelledSetTests</c>' (80-1,000 px, two scenes in ten without a face); C small faces (80-240
+    /// px); D the middle sizes (240-640 px), where a face is small in the whole picture and may lie across tiles.
+    /// </summary>
+    private static readonly Dictionary<string, (int FirstSeed, int Count, Func<int, int[]> Sizes)> Sets = new(StringComparer.Ordinal)
+    {
+        ["B"] = (500, 10, i => i % 5 == 4 ? [] : [Bands[i % 6], Bands[(i + 2) % 6], Bands[(i + 4) % 6]]),
+        ["C"] = (2000, 24, i => i % 2 == 0 ? [80, 100, 200] : [120, 160, 240]),
+        ["D"] = (3000, 16, i => i % 2 == 0 ? [240, 320, 400] : [480, 560, 640]),
+    };
+
+    public static BenchmarkReport Run(ScenarioArguments arguments)
+    {
+        var sets = (arguments.String("sets") ?? "B,C,D").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var searches = (arguments.String("searches") ?? "gateway").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var sampling = arguments.String("sampling") ?? "420";
+        foreach (var name in searches.Where(s => !Searches.ContainsKey(s)))
+        {
+            throw new ArgumentException($"--searches takes {string.Join(", ", Searches.Keys)}, not '{name}'.");
+        }
+
+        foreach (var name in sets.Where(s => !Sets.ContainsKey(s)))
+        {
+            throw new ArgumentException($"--sets takes {string.Join(", ", Sets.Keys)}, not '{name}'.");
+        }
+
+        var report = new BenchmarkReport(Name);
+        report.Parameters["sets"] = string.Join(',', sets);
+        report.Parameters["searches"] = string.Join(',', searches);
+        report.Parameters["sampling"] = sampling;
+        using var detector = new BlazeFace(FaceModel.Load(configuredPath: null));
+        var tallies = searches.ToDictionary(s => s, _ => sets.ToDictionary(s => s, _ => new Tally()));
+        foreach (var set in sets)
+        {
+            var (firstSeed, count, sizes) = Sets[set];
+            for (var i = 0; i < count; i++)
+            {
+                using var scene = FaceScenes.Make(firstSeed + i, sizes(i));
+                var settings = new MagickReadSettings { Format = MagickFormat.Jpeg };
+                settings.SetDefines(new JpegReadDefines { Size = new MagickGeometry(1500, 1125) });
+                using var picture = new MagickImage(FaceScenes.Jpeg(scene, sampling), settings);
+                var scale = scene.Image.Width / (double)picture.Width;
+                foreach (var search in searches)
+                {
+                    var tally = tallies[search][set];
+                    var runs = detector.Runs;
+                    var cpu = ProcessFigures.CpuTime();
+                    var boxes = FaceFinder.Find(detector, picture, Searches[search]);
+                    tally.Add(scene, [.. boxes.Select(b => new SceneBox(b.X * scale, b.Y * scale, b.Width * scale, b.Height * scale))], (int)(detector.Runs - runs), (ProcessFigures.CpuTime() - cpu).TotalMilliseconds);
+
+                    // The parcels' margin: the best score of a box that would blur a parcel were the threshold 0.3.
+                    var low = Searches[search] with { Threshold = 0.3f };
+                    foreach (var box in FaceFinder.Find(detector, picture, low))
+                    {
+                        var blurred = Padded(new SceneBox(box.X * scale, box.Y * scale, box.Width * scale, box.Height * scale));
+                        if (scene.Parcels.Any(p => p.Intersects(blurred)))
+                        {
+                            tally.ParcelScore = Math.Max(tally.ParcelScore, box.Score);
+                        }
+                    }
+                }
+
+                Console.Error.Write($"\r{set} {i + 1}/{count}   ");
+            }
+        }
+
+        Console.Error.WriteLine();
+        foreach (var search in searches)
+        {
+            foreach (var set in sets)
+            {
+                var t = tallies[search][set];
+                var prefix = $"{search} set {set}:";
+                foreach (var band in t.Total.Keys.Order())
+                {
+                    report.Parameters[$"{prefix} {band} px"] = $"{t.Found.GetValueOrDefault(band)} of {t.Total[band]}";
+                }
+
+                var from80 = t.Total.Where(b => b.Key >= 80).Sum(b => b.Value);
+                var found80 = t.Found.Where(b => b.Key >= 80).Sum(b => b.Value);
+                report.Add($"{prefix} recall from 80 px", from80 == 0 ? 0 : found80 / (double)from80, "");
+                report.Add($"{prefix} false positives", t.FalsePositives, "boxes");
+                report.Add($"{prefix} blurs on a parcel", t.OnParcels, "boxes");
+                report.Add($"{prefix} best score of a box over a parcel (threshold 0.3)", t.ParcelScore, "");
+                report.Add($"{prefix} detector runs per photo, mean", t.Runs.Average(), "runs");
+                report.Add($"{prefix} detector runs per photo, max", t.Runs.Max(), "runs");
+                report.Add($"{prefix} search CPU per photo", t.Cpu / t.Runs.Count, "ms");
+            }
+        }
+
+        return report;
+    }
+
+    private static SceneBox Padded(SceneBox box) => new(box.X - (box.Width * 0.25), box.Y - (box.Height * 0.25), box.Width * 1.5, box.Height * 1.5);
+
+    private sealed class Tally
+    {
+        public Dictionary<int, int> Found { get; } = [];
+
+        public Dictionary<int, int> Total { get; } = [];
+
+        public List<int> Runs { get; } = [];
+
+        public int FalsePositives { get; private set; }
+
+        public int OnParcels { get; private set; }
+
+        public double Cpu { get; private set; }
+
+        public double ParcelScore { get; set; }
+
+        public void Add(FaceScene scene, List<SceneBox> boxes, int runs, double cpu)
+        {
+            Runs.Add(runs);
+            Cpu += cpu;
+            foreach (var face in scene.Faces)
+            {
+                Total[face.Size] = Total.GetValueOrDefault(face.Size) + 1;
+                if (boxes.Any(b => b.Overlap(face.Box) > 0.2))
+                {
+                    Found[face.Size] = Found.GetValueOrDefault(face.Size) + 1;
+                }
+            }
+
+            foreach (var box in boxes)
+            {
+                var face = scene.Faces.Any(f => box.Overlap(f.Box) > 0.2);
+                FalsePositives += face ? 0 : 1;
+                OnParcels += scene.Parcels.Any(p => p.Intersects(Padded(box))) ? 1 : 0;
+            }
+        }
+    }
+}
