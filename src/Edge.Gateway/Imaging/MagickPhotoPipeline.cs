@@ -55,6 +55,11 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
         _options = options.Value;
         _logger = logger;
         _faces = faces;
+        if (OperatingSystem.IsLinux() && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX")))
+        {
+            ImagingLog.AllocatorArenasDefault(logger);
+        }
+
         var limits = DecoderLimits.Apply(_options);
         ImagingLog.DecoderLimitsApplied(logger, limits.Width, limits.Height, limits.Area, limits.Memory, limits.Disk);
         if (faces is { Configured: true } && !TurboJpeg.IsAvailable)

@@ -1,6 +1,7 @@
 using Edge.Gateway.Imaging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 
 namespace Edge.Gateway.Tests.Imaging;
@@ -47,5 +48,21 @@ public sealed class PhotoPipelineRegistrationTests
 
         Assert.Contains(ex.Failures, f => f.Contains(nameof(PhotoOptions.Concurrency), StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains(nameof(PhotoOptions.QueueLength), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Pipeline_SaysWhenGlibcKeepsAnAllocatorArenaPerWorker()
+    {
+        // The gateway's image and launch profile set MALLOC_ARENA_MAX=1; a process started without it is told why it should.
+        var arenasSet = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX"));
+        var logger = new FakeLogger<MagickPhotoPipeline>();
+
+        using (new MagickPhotoPipeline(Options.Create(new PhotoOptions { Concurrency = 1 }), logger))
+        {
+        }
+
+        var said = logger.Collector.GetSnapshot().Where(r => r.Id.Id == Edge.Gateway.Diagnostics.EventIds.PhotoAllocatorArenas).ToList();
+        Assert.Equal(OperatingSystem.IsLinux() && !arenasSet, said.Count == 1);
+        Assert.All(said, r => Assert.Contains("MALLOC_ARENA_MAX=1", r.Message, StringComparison.Ordinal));
     }
 }
