@@ -38,7 +38,7 @@ internal static class PhotoScenario
             report.Parameters["count"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture);
             report.Parameters["photo"] = $"4000x3000 JPEG, {bytes.Length / 1e6:0.00} MB" + (withFaces ? $", porch scene with 3 faces (80-1000 px), chroma {sampling}" : string.Empty);
             report.Parameters["face redaction"] = redact ? "on" : "off";
-            report.Parameters[NativeArenas.Variable] = Environment.GetEnvironmentVariable(NativeArenas.Variable) ?? "not set";
+            report.Parameters["allocator"] = AllocatorSettings.Describe();
             report.Add("photo size", bytes.Length / 1e6, "MB");
 
             MeasureStrip(report, bytes, root, Math.Max(count, 20));

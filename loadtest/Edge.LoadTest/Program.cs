@@ -23,11 +23,11 @@ internal static class LoadTestProgram
                    --concurrency N (default 2)  --count N (default 60)  --warmup N (default 4)
                    --faces off (default) | on: face redaction on, photo without a face | faces: on, photo with 3 faces
                    --sampling 444 (default: ImageMagick's for quality 90) | 420 (a phone camera's) for the photo with faces
-                   --arenas 1 (default: glibc's MALLOC_ARENA_MAX as the gateway's image and launch profile set it; the
-                   benchmark runs itself again with it) | default (glibc's own)
+                   --allocator gateway (default: glibc's allocator set as the gateway's image and launch profile set it;
+                   the benchmark runs itself again with the settings) | glibc (glibc's defaults)
           face-cost  face redaction's CPU by stage on one thread (decodes, one detector run, the search, the full
                    decode, blur and encode of a photo with faces, its blocks rewritten instead) for a 4000x3000 JPEG;
-                   --count N (10) --sampling 444 (default) | 420 --arenas 1 (default) | default, as for photos
+                   --count N (10) --sampling 444 (default) | 420 --allocator gateway (default) | glibc, as for photos
           face-recall  the face search's recall and false positives per head height on the labelled sets (B: the
                    test's, 80-1,000 px; C: 80-240 px; D: 240-640 px), parcels blurred, detector runs and search CPU per
                    photo; --sets B,C,D (all) --searches gateway (default),grid (the search before, with a 2x2 grid),grid-whole-proposes
@@ -75,8 +75,8 @@ internal static class LoadTestProgram
     /// <summary>The options each scenario reads: anything else is a typo, refused rather than silently ignored.</summary>
     private static readonly Dictionary<string, string[]> KnownOptions = new(StringComparer.Ordinal)
     {
-        ["photos"] = ["arenas", "concurrency", "count", "faces", "sampling", "warmup"],
-        [FaceCostScenario.Name] = ["arenas", "count", "sampling"],
+        ["photos"] = ["allocator", "concurrency", "count", "faces", "sampling", "warmup"],
+        [FaceCostScenario.Name] = ["allocator", "count", "sampling"],
         [FaceRecallScenario.Name] = ["sampling", "searches", "sets"],
         [UploadScenario.Name] = ["chunk", "concurrency", "data", "photos", "redis", "redis-durability", "size", "uploads"],
         // One runner reads these for all three.
@@ -115,10 +115,9 @@ internal static class LoadTestProgram
                 options.Only(args[0], known);
             }
 
-            if (args[0] is ("photos" or FaceCostScenario.Name) && NativeArenas.Wanted(options) is { } arenas
-                && Environment.GetEnvironmentVariable(NativeArenas.Variable) != arenas)
+            if (args[0] is ("photos" or FaceCostScenario.Name) && AllocatorSettings.GatewayWanted(options) && !AllocatorSettings.InEffect())
             {
-                return await NativeArenas.RunAgainAsync(arenas);
+                return await AllocatorSettings.RunAgainAsync();
             }
         }
         catch (ArgumentException e)

@@ -24,7 +24,7 @@ internal static class FaceCostScenario
         var report = new BenchmarkReport(Name);
         report.Parameters["photo"] = $"4000x3000 JPEG quality 90, chroma {sampling}, {jpeg.Length / 1e6:0.00} MB, porch scene with faces of 1000, 300 and 80 px";
         report.Parameters["count"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        report.Parameters[NativeArenas.Variable] = Environment.GetEnvironmentVariable(NativeArenas.Variable) ?? "not set";
+        report.Parameters["allocator"] = AllocatorSettings.Describe();
 
         using var redactor = new FaceRedactor(Options.Create(new FaceRedactionOptions { Enabled = true }));
         var searchSide = (uint)FaceRedactor.SearchSide(4000);

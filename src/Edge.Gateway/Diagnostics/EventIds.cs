@@ -30,7 +30,7 @@ internal static class EventIds
     public const int PhotoDecoderLimitsApplied = 104;
     public const int PhotoReencodedForFaces = 105;
     public const int FaceBlockRedactionUnavailable = 106;
-    public const int PhotoAllocatorArenas = 107;
+    public const int PhotoAllocatorDefaults = 107;
 
     // Core connection: 200-299
     public const int CoreEmbeddedSimulatorStarted = 200;

@@ -20,8 +20,8 @@ internal static partial class ImagingLog
     [LoggerMessage(EventIds.PhotoDecoderLimitsApplied, LogLevel.Information, "ImageMagick limits: {Width}x{Height} px, area {Area} px, memory {MemoryBytes} bytes, disk {DiskBytes} bytes")]
     public static partial void DecoderLimitsApplied(ILogger logger, ulong width, ulong height, ulong area, ulong memoryBytes, ulong diskBytes);
 
-    [LoggerMessage(EventIds.PhotoAllocatorArenas, LogLevel.Information, "MALLOC_ARENA_MAX is not set: glibc gives each photo worker its own allocator arena and faults a photo's native buffers in again for the next photo (up to twice the page faults and a third more CPU per photo); the gateway's image sets MALLOC_ARENA_MAX=1 (docs/face-redaction.md)")]
-    public static partial void AllocatorArenasDefault(ILogger logger);
+    [LoggerMessage(EventIds.PhotoAllocatorDefaults, LogLevel.Information, "The C library's allocator runs with its defaults: glibc gives each photo worker its own arena and faults a photo's native buffers in again for the next photo (up to 4 times the page faults and 1.6 times the CPU per photo with faces); the gateway's image and launch profile set {Settings} (README, Native memory)")]
+    public static partial void AllocatorDefaults(ILogger logger, string settings);
 
     [LoggerMessage(EventIds.PhotoReencodedForFaces, LogLevel.Information, "Photo {Sha256}: faces blurred by decoding and re-encoding the whole photo, since its blocks cannot be rewritten in place: {Reason}")]
     public static partial void PhotoReencodedForFaces(ILogger logger, string sha256, string reason);

@@ -55,9 +55,9 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
         _options = options.Value;
         _logger = logger;
         _faces = faces;
-        if (OperatingSystem.IsLinux() && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX")))
+        if (OperatingSystem.IsLinux() && !NativeAllocator.AreSet())
         {
-            ImagingLog.AllocatorArenasDefault(logger);
+            ImagingLog.AllocatorDefaults(logger, NativeAllocator.Describe());
         }
 
         var limits = DecoderLimits.Apply(_options);

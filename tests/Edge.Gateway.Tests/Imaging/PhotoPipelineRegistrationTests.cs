@@ -51,18 +51,18 @@ public sealed class PhotoPipelineRegistrationTests
     }
 
     [Fact]
-    public void Pipeline_SaysWhenGlibcKeepsAnAllocatorArenaPerWorker()
+    public void Pipeline_SaysWhenTheAllocatorRunsWithGlibcDefaults()
     {
-        // The gateway's image and launch profile set MALLOC_ARENA_MAX=1; a process started without it is told why it should.
-        var arenasSet = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX"));
+        // The gateway's image and launch profile set the allocator's settings; a process started without them is told why it should.
+        var allSet = NativeAllocator.AreSet();
         var logger = new FakeLogger<MagickPhotoPipeline>();
 
         using (new MagickPhotoPipeline(Options.Create(new PhotoOptions { Concurrency = 1 }), logger))
         {
         }
 
-        var said = logger.Collector.GetSnapshot().Where(r => r.Id.Id == Edge.Gateway.Diagnostics.EventIds.PhotoAllocatorArenas).ToList();
-        Assert.Equal(OperatingSystem.IsLinux() && !arenasSet, said.Count == 1);
-        Assert.All(said, r => Assert.Contains("MALLOC_ARENA_MAX=1", r.Message, StringComparison.Ordinal));
+        var said = logger.Collector.GetSnapshot().Where(r => r.Id.Id == Edge.Gateway.Diagnostics.EventIds.PhotoAllocatorDefaults).ToList();
+        Assert.Equal(OperatingSystem.IsLinux() && !allSet, said.Count == 1);
+        Assert.All(said, r => Assert.Contains("MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=268435456", r.Message, StringComparison.Ordinal));
     }
 }
