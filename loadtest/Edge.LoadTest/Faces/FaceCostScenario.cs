@@ -49,7 +49,7 @@ internal static class FaceCostScenario
             Measure(report, "search of the whole picture (1 run)", count, () => FaceFinder.Find(detector, picture, new FaceSearch(0.6f, [], 0, 0, 0.5)));
             Measure(report, "search of the whole picture and a 2x2 grid (5 runs)", count, () => FaceFinder.Find(detector, picture, new FaceSearch(0.6f, [2], 0, 0, 0.5)));
             var runs = detector.Runs;
-            var gridSearch = FaceRedactor.Search(new FaceRedactionOptions()) with { Grids = [2], WholeProposes = false };
+            var gridSearch = FaceRecallScenario.GridSearch;
             Measure(report, "search as before (whole picture and 2x2 grid deciding, candidate tiles, checks)", count, () => FaceFinder.Find(detector, picture, gridSearch));
             report.Parameters["detector runs before"] = ((detector.Runs - runs) / (count + 1)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             runs = detector.Runs;
@@ -99,7 +99,8 @@ internal static class FaceCostScenario
         return report;
     }
 
-    private static MagickImage Decode(byte[] jpeg, uint width, uint height)
+    /// <summary>The JPEG decoded by libjpeg at the smallest M/8 scale that covers <paramref name="width"/> x <paramref name="height"/>.</summary>
+    internal static MagickImage Decode(byte[] jpeg, uint width, uint height)
     {
         var settings = new MagickReadSettings { Format = MagickFormat.Jpeg };
         settings.SetDefines(new JpegReadDefines { Size = new MagickGeometry(width, height) });

@@ -1,8 +1,5 @@
-using System.Globalization;
 using Edge.Gateway.Imaging.Faces;
 using Edge.LoadTesting;
-using ImageMagick;
-using ImageMagick.Formats;
 using Microsoft.Extensions.Options;
 
 namespace Edge.LoadTest.Faces;
@@ -18,14 +15,16 @@ internal static class FaceRecallScenario
 
     private static readonly int[] Bands = [80, 120, 200, 400, 700, 1000];
 
+    /// <summary>The search before the whole picture proposed candidates: the whole picture and a 2x2 grid decided on faces.</summary>
+    public static readonly FaceSearch GridSearch = FaceRedactor.Search(new FaceRedactionOptions()) with { Grids = [2], WholeProposes = false };
+
     /// <summary>The searches that can be compared: the gateway's, and the variants measured against it.</summary>
     private static readonly Dictionary<string, FaceSearch> Searches = new(StringComparer.Ordinal)
     {
         ["gateway"] = FaceRedactor.Search(new FaceRedactionOptions()),
-        // The search before the whole picture proposed candidates: the whole picture and a 2x2 grid decided on faces.
-        ["grid"] = new FaceSearch(0.6f, Grids: [2], TileSide: 427, TileOverlap: 64, MaxFaceShare: 0.5, CandidateThreshold: 0.2f),
+        ["grid"] = GridSearch,
         // Both: the grid kept and the whole picture proposing.
-        ["grid-whole-proposes"] = new FaceSearch(0.6f, Grids: [2], TileSide: 427, TileOverlap: 64, MaxFaceShare: 0.5, CandidateThreshold: 0.2f, WholeProposes: true),
+        ["grid-whole-proposes"] = GridSearch with { WholeProposes = true },
     };
 
     /// <summary>
@@ -66,9 +65,7 @@ internal static class FaceRecallScenario
             for (var i = 0; i < count; i++)
             {
                 using var scene = FaceScenes.Make(firstSeed + i, sizes(i));
-                var settings = new MagickReadSettings { Format = MagickFormat.Jpeg };
-                settings.SetDefines(new JpegReadDefines { Size = new MagickGeometry(1500, 1125) });
-                using var picture = new MagickImage(FaceScenes.Jpeg(scene, sampling), settings);
+                using var picture = FaceCostScenario.Decode(FaceScenes.Jpeg(scene, sampling), (uint)FaceRedactor.SearchSide(scene.Image.Width), (uint)FaceRedactor.SearchSide(scene.Image.Height));
                 var scale = scene.Image.Width / (double)picture.Width;
                 foreach (var search in searches)
                 {

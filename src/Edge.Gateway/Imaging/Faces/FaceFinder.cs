@@ -113,7 +113,7 @@ internal static class FaceFinder
 
         // The fine tiles' boxes are the tighter: a box the whole picture proposed is checked only where they have none.
         var merged = Merge(candidates);
-        merged.AddRange(Merge(proposed).Where(p => !merged.Any(c => c.Overlap(p) > MergeOverlap || Containment(c, p) > 0.6)));
+        merged.AddRange(Merge(proposed).Where(p => !merged.Any(c => SameFace(c, p))));
         if (merged.Count > 0)
         {
             Check(detector, picture, [.. merged.OrderByDescending(b => b.Score)], search, found);
@@ -214,7 +214,7 @@ internal static class FaceFinder
     {
         // A candidate that a coarser run already found is not checked again.
         var known = found.ToList();
-        foreach (var candidate in candidates.Where(c => !known.Any(k => k.Overlap(c) > MergeOverlap || Containment(k, c) > 0.6)).Take(FaceSearch.MaxChecks))
+        foreach (var candidate in candidates.Where(c => !known.Any(k => SameFace(k, c))).Take(FaceSearch.MaxChecks))
         {
             var wanted = Math.Max(BlazeFace.InputSize, Math.Round(Math.Max(candidate.Width, candidate.Height) * BlazeFace.InputSize / FaceSearch.CheckFace));
             var side = (int)Math.Min(wanted, Math.Min(picture.Width, picture.Height));
@@ -253,7 +253,7 @@ internal static class FaceFinder
         while (left.Count > 0)
         {
             var top = left[0];
-            var cluster = left.Where(b => b.Overlap(top) > MergeOverlap || Containment(top, b) > 0.6).ToList();
+            var cluster = left.Where(b => SameFace(top, b)).ToList();
             left.RemoveAll(cluster.Contains);
             var total = cluster.Sum(b => (double)b.Score);
             merged.Add(new FaceBox(
@@ -268,6 +268,9 @@ internal static class FaceFinder
 
         return merged;
     }
+
+    /// <summary>Whether two boxes are one face: they overlap, or the smaller lies mostly inside the other (a face seen from a tile).</summary>
+    private static bool SameFace(FaceBox a, FaceBox b) => a.Overlap(b) > MergeOverlap || Containment(a, b) > 0.6;
 
     /// <summary>Share of the smaller box's area that lies inside the other.</summary>
     private static double Containment(FaceBox a, FaceBox b)
