@@ -289,7 +289,7 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
         var analysisSize = (uint)_options.AnalysisSize;
         if (image.Width > analysisSize || image.Height > analysisSize)
         {
-            image.Resize(new MagickGeometry(analysisSize, analysisSize), FilterType.Triangle);
+            RgbPicture.Reduce(image, (int)analysisSize);
         }
 
         // Colour-managed after the resize, on a few hundred thousand pixels instead of the whole photo.
@@ -297,12 +297,12 @@ internal sealed class MagickPhotoPipeline : IPhotoPipeline, IDisposable
         PhotoColour.ToDisplayable(image);
 
         thumbnailPath = Path.Combine(source.WorkDirectory, "thumbnail.jpg");
-        using (var thumbnail = image.Clone())
+        using (var thumbnail = (MagickImage)image.Clone())
         {
             var size = (uint)_options.ThumbnailSize;
             if (thumbnail.Width > size || thumbnail.Height > size)
             {
-                thumbnail.Resize(new MagickGeometry(size, size), FilterType.Triangle);
+                RgbPicture.Reduce(thumbnail, (int)size);
             }
 
             thumbnail.Quality = (uint)_options.ThumbnailQuality;

@@ -69,6 +69,35 @@ internal sealed class RgbPicture : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reduces <paramref name="image"/> in place to fit inside <paramref name="side"/> x <paramref name="side"/> pixels, to
+    /// the size and the pixels ImageMagick's Resize with the triangle filter gives (see <see cref="Resize"/>), keeping its
+    /// profiles and settings: for an 8-bit RGB picture in a fraction of the CPU (1500x1125 to 640x480: 21 ms in ImageMagick).
+    /// Any other picture is reduced by ImageMagick.
+    /// </summary>
+    public static void Reduce(MagickImage image, int side)
+    {
+        var (width, height) = FitInto((int)image.Width, (int)image.Height, side);
+        if (!IsRgbCache(image))
+        {
+            image.Resize(new MagickGeometry((uint)side, (uint)side), FilterType.Triangle);
+            return;
+        }
+
+        using var source = Read(image);
+        using var reduced = source.Resize(0, 0, source.Width, source.Height, width, height);
+        image.Crop(new MagickGeometry(0, 0, (uint)width, (uint)height));
+        image.ResetPage();
+        reduced.Write(image, 0, 0);
+    }
+
+    /// <summary>The size ImageMagick gives a picture of <paramref name="width"/> x <paramref name="height"/> fitted into <paramref name="side"/> x <paramref name="side"/>.</summary>
+    public static (int Width, int Height) FitInto(int width, int height, int side)
+    {
+        var fit = Math.Min(side / (double)width, side / (double)height);
+        return ((int)Math.Max(1, Math.Floor((fit * width) + 0.5)), (int)Math.Max(1, Math.Floor((fit * height) + 0.5)));
+    }
+
     /// <summary>These pixels as an ImageMagick picture.</summary>
     public MagickImage ToImage()
     {
@@ -150,7 +179,9 @@ internal sealed class RgbPicture : IDisposable
         var columns = TriangleTaps.For(width, targetWidth);
         var rows = TriangleTaps.For(height, targetHeight);
         var result = ArrayPool<byte>.Shared.Rent(targetWidth * targetHeight * 3);
-        if (targetWidth / (double)width > targetHeight / (double)height)
+        // ImageMagick compares the factors as target x (1 / source): for a picture reduced alike both ways (1125x1500 to
+        // 480x640) the last bit decides which pass comes first, and with it how the middle values round.
+        if (targetWidth * (1.0 / width) > targetHeight * (1.0 / height))
         {
             var middle = ArrayPool<byte>.Shared.Rent(targetWidth * height * 3);
             for (var row = 0; row < height; row++)
