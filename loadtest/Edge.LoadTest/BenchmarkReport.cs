@@ -79,4 +79,44 @@ internal static class ProcessFigures
         using var process = System.Diagnostics.Process.GetCurrentProcess();
         return process.TotalProcessorTime;
     }
+
+    /// <summary>
+    /// CPU time so far of each thread of this process (user and system, at the kernel's 10 ms resolution) by thread id and
+    /// name, from /proc/self/task; empty where /proc is not available.
+    /// </summary>
+    public static Dictionary<(int Id, string Name), TimeSpan> ThreadCpuTimes()
+    {
+        var times = new Dictionary<(int, string), TimeSpan>();
+        if (!Directory.Exists("/proc/self/task"))
+        {
+            return times;
+        }
+
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(task, "stat"));
+            }
+            catch (IOException)
+            {
+                continue; // the thread ended
+            }
+
+            // pid (comm) state ppid ... utime stime: the name may hold spaces and parentheses, the fields after it do not.
+            var open = stat.IndexOf('(', StringComparison.Ordinal);
+            var close = stat.LastIndexOf(')');
+            var fields = stat[(close + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            var id = int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture);
+            times[(id, stat[(open + 1)..close])] = TimeSpan.FromMilliseconds(ticks * 10);
+        }
+
+        return times;
+    }
+
+    /// <summary>CPU time the threads whose name passes <paramref name="named"/> spent between two <see cref="ThreadCpuTimes"/>.</summary>
+    public static TimeSpan ThreadCpuBetween(Dictionary<(int Id, string Name), TimeSpan> before, Dictionary<(int Id, string Name), TimeSpan> after, Func<string, bool> named)
+        => after.Where(t => named(t.Key.Name)).Aggregate(TimeSpan.Zero, (sum, t) => sum + t.Value - before.GetValueOrDefault(t.Key));
 }

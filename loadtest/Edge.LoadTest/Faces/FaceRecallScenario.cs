@@ -16,7 +16,7 @@ internal static class FaceRecallScenario
     private static readonly int[] Bands = [80, 120, 200, 400, 700, 1000];
 
     /// <summary>The search before the whole picture proposed candidates: the whole picture and a 2x2 grid decided on faces.</summary>
-    public static readonly FaceSearch GridSearch = FaceRedactor.Search(new FaceRedactionOptions()) with { Grids = [2], WholeProposes = false };
+    public static readonly FaceSearch GridSearch = FaceRedactor.Search(new FaceRedactionOptions()) with { Grids = [2], WholeCandidateThreshold = 0, AcceptScore = 0 };
 
     /// <summary>The searches that can be compared: the gateway's, and the variants measured against it.</summary>
     private static readonly Dictionary<string, FaceSearch> Searches = new(StringComparer.Ordinal)
@@ -24,7 +24,10 @@ internal static class FaceRecallScenario
         ["gateway"] = FaceRedactor.Search(new FaceRedactionOptions()),
         ["grid"] = GridSearch,
         // Both: the grid kept and the whole picture proposing.
-        ["grid-whole-proposes"] = GridSearch with { WholeProposes = true },
+        ["grid-whole-proposes"] = GridSearch with { WholeCandidateThreshold = 0.2f },
+        // The search before the tiles' confident candidates were taken without a check: every candidate checked, the
+        // whole picture proposing from 0.2.
+        ["before"] = FaceRedactor.Search(new FaceRedactionOptions()) with { WholeCandidateThreshold = 0.2f, AcceptScore = 0 },
     };
 
     /// <summary>

@@ -8,6 +8,9 @@ namespace Edge.Gateway.Imaging;
 /// </summary>
 internal sealed class PhotoWorkerPool : IDisposable
 {
+    /// <summary>The start of each worker thread's name (then its number): the threads the photo pipeline's CPU is spent on.</summary>
+    public const string ThreadNamePrefix = "photo-worker-";
+
     private readonly object _gate = new(); // Monitor.Wait needs an object lock, not a System.Threading.Lock.
     private readonly Dictionary<string, DeviceQueue> _devices = new(StringComparer.Ordinal);
     private readonly LinkedList<DeviceQueue> _ready = new();
@@ -37,7 +40,7 @@ internal sealed class PhotoWorkerPool : IDisposable
         _workers = new Thread[concurrency];
         for (var i = 0; i < concurrency; i++)
         {
-            _workers[i] = new Thread(Work) { IsBackground = true, Name = $"photo-worker-{i}" };
+            _workers[i] = new Thread(Work) { IsBackground = true, Name = ThreadNamePrefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture) };
             _workers[i].Start();
         }
     }

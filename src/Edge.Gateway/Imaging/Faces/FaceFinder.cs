@@ -1,3 +1,4 @@
+using System.Numerics;
 using ImageMagick;
 
 namespace Edge.Gateway.Imaging.Faces;
@@ -12,11 +13,14 @@ namespace Edge.Gateway.Imaging.Faces;
 /// When above 0, the fine tiles only propose candidates scoring at least this, and each is checked by one more detector
 /// run on the picture around it (see <see cref="CheckFace"/>) where it must score <paramref name="Threshold"/>.
 /// </param>
-/// <param name="WholeProposes">
-/// With <paramref name="CandidateThreshold"/>, the run over the whole picture proposes candidates too: a box scoring
-/// under <paramref name="Threshold"/> but at least the candidate threshold is checked as the fine tiles' are.
+/// <param name="WholeCandidateThreshold">
+/// With <paramref name="CandidateThreshold"/> and above 0, the run over the whole picture proposes candidates too: a box
+/// scoring under <paramref name="Threshold"/> but at least this is checked as the fine tiles' are (0: it only decides).
 /// </param>
-internal sealed record FaceSearch(float Threshold, IReadOnlyList<int> Grids, int TileSide, int TileOverlap, double MaxFaceShare, float CandidateThreshold = 0, bool WholeProposes = false)
+/// <param name="AcceptScore">
+/// Above 0, a fine tiles' candidate scoring at least this is a face without a check run (0: every candidate is checked).
+/// </param>
+internal sealed record FaceSearch(float Threshold, IReadOnlyList<int> Grids, int TileSide, int TileOverlap, double MaxFaceShare, float CandidateThreshold = 0, float WholeCandidateThreshold = 0, float AcceptScore = 0)
 {
     /// <summary>Least width / height of a face box; narrower boxes are ignored.</summary>
     public const double MinAspect = 0.6;
@@ -70,10 +74,10 @@ internal static class FaceFinder
         var found = new List<FaceBox>();
         var candidates = new List<FaceBox>();
         var proposed = new List<FaceBox>();
-        if (search.WholeProposes && search.CandidateThreshold > 0)
+        if (search.WholeCandidateThreshold > 0 && search.CandidateThreshold > 0)
         {
             var whole = new List<FaceBox>();
-            Search(detector, picture, 0, 0, width, height, Math.Min(search.CandidateThreshold, search.Threshold), whole);
+            Search(detector, picture, 0, 0, width, height, Math.Min(search.WholeCandidateThreshold, search.Threshold), whole);
             foreach (var box in whole)
             {
                 (box.Score >= search.Threshold ? found : proposed).Add(box);
@@ -111,8 +115,15 @@ internal static class FaceFinder
             }
         }
 
-        // The fine tiles' boxes are the tighter: a box the whole picture proposed is checked only where they have none.
+        // A fine tile's candidate scoring the accept score is taken as it is (a check would find it again: on the labelled
+        // sets no false positive scored that much in a tile); the others are checked, the most confident first. The fine
+        // tiles' boxes are the tighter: a box the whole picture proposed is checked only where they have none.
         var merged = Merge(candidates);
+        if (search.AcceptScore > 0)
+        {
+            found.AddRange(merged.Where(c => c.Score >= search.AcceptScore));
+        }
+
         merged.AddRange(Merge(proposed).Where(p => !merged.Any(c => SameFace(c, p))));
         if (merged.Count > 0)
         {
@@ -149,10 +160,7 @@ internal static class FaceFinder
         int inputWidth = cutWidth, inputHeight = cutHeight;
         if (Math.Max(cutWidth, cutHeight) != BlazeFace.InputSize)
         {
-            // The size ImageMagick gives a picture fitted into InputSize x InputSize.
-            var fit = Math.Min(BlazeFace.InputSize / (double)cutWidth, BlazeFace.InputSize / (double)cutHeight);
-            inputWidth = (int)Math.Max(1, Math.Floor((fit * cutWidth) + 0.5));
-            inputHeight = (int)Math.Max(1, Math.Floor((fit * cutHeight) + 0.5));
+            (inputWidth, inputHeight) = RgbPicture.FitInto(cutWidth, cutHeight, BlazeFace.InputSize);
             using var tile = picture.Resize(left, top, cutWidth, cutHeight, inputWidth, inputHeight);
             CopyToInput(tile.Values, inputWidth, 0, 0, inputWidth, inputHeight, detector.Input);
         }
@@ -230,15 +238,38 @@ internal static class FaceFinder
     /// </summary>
     private static void CopyToInput(byte[] rgb, int stride, int x, int y, int width, int height, Span<float> input)
     {
-        input.Fill(-1f);
+        var rowLength = BlazeFace.InputSize * 3;
         for (var row = 0; row < height; row++)
         {
-            var source = rgb.AsSpan((((y + row) * stride) + x) * 3, width * 3);
-            var target = input.Slice(row * BlazeFace.InputSize * 3, width * 3);
-            for (var i = 0; i < source.Length; i++)
-            {
-                target[i] = (source[i] / 127.5f) - 1f;
-            }
+            var target = input.Slice(row * rowLength, rowLength);
+            ToInputValues(rgb.AsSpan((((y + row) * stride) + x) * 3, width * 3), target);
+            target[(width * 3)..].Fill(-1f);
+        }
+
+        input[(height * rowLength)..].Fill(-1f);
+    }
+
+    /// <summary>Bytes 0-255 to the detector's -1 to 1, a vector at a time (a third of a millisecond less per run).</summary>
+    internal static void ToInputValues(ReadOnlySpan<byte> source, Span<float> target)
+    {
+        var scale = new Vector<float>(1 / 127.5f);
+        var one = Vector<float>.One;
+        var i = 0;
+        for (; i <= source.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+        {
+            Vector.Widen(new Vector<byte>(source[i..]), out var low, out var high);
+            Vector.Widen(low, out var a, out var b);
+            Vector.Widen(high, out var c, out var d);
+            var step = Vector<float>.Count;
+            ((Vector.ConvertToSingle(a) * scale) - one).CopyTo(target[i..]);
+            ((Vector.ConvertToSingle(b) * scale) - one).CopyTo(target[(i + step)..]);
+            ((Vector.ConvertToSingle(c) * scale) - one).CopyTo(target[(i + (2 * step))..]);
+            ((Vector.ConvertToSingle(d) * scale) - one).CopyTo(target[(i + (3 * step))..]);
+        }
+
+        for (; i < source.Length; i++)
+        {
+            target[i] = (source[i] * (1 / 127.5f)) - 1f;
         }
     }
 
