@@ -35,6 +35,25 @@ internal static class FaceCostScenario
 
         using var picture = Measure(report, "decode at the search size", count, () => Decode(jpeg, searchSide, (uint)FaceRedactor.SearchSide(3000)));
         report.Parameters["search decode"] = $"{picture.Width}x{picture.Height}";
+        using (var rgb = RgbPicture.Read(picture))
+        {
+            var (tilesWidth, tilesHeight) = ((int)Math.Round(rgb.Width * 0.6), (int)Math.Round(rgb.Height * 0.6));
+            Measure(report, $"the search picture reduced for the fine tiles ({tilesWidth}x{tilesHeight})", count, () => rgb.Resize(0, 0, rgb.Width, rgb.Height, tilesWidth, tilesHeight)).Dispose();
+        }
+
+        // The copy the verdict, perceptual hash and thumbnail are made from; both rows include a copy of the picture.
+        Measure(report, "the verdict's copy (640 px) reduced by ImageMagick", count, () =>
+        {
+            var copy = (MagickImage)picture.Clone();
+            copy.Resize(new MagickGeometry(640, 640), FilterType.Triangle);
+            return copy;
+        }).Dispose();
+        Measure(report, "the verdict's copy (640 px) reduced by the gateway, as the pipeline does", count, () =>
+        {
+            var copy = (MagickImage)picture.Clone();
+            RgbPicture.Reduce(copy, 640);
+            return copy;
+        }).Dispose();
 
         using (var detector = new BlazeFace(FaceModel.Load(configuredPath: null)))
         {
