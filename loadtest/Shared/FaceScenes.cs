@@ -189,3 +189,63 @@ internal static class FaceScenes
             .Draw(image);
     }
 }
+
+/// <summary>
+/// A search's boxes scored against labelled scenes, as the tests and the benchmarks count them: a face is found when a
+/// box overlaps it by more than 0.2 (intersection over union), a box overlapping no face is a false positive, and a box
+/// whose blur (the box padded by a quarter on each side) meets a parcel has blurred it.
+/// </summary>
+internal sealed class FaceTally
+{
+    /// <summary>The head heights (px in a 4000x3000 scene) of the test's set (B).</summary>
+    public static readonly int[] Bands = [80, 120, 200, 400, 700, 1000];
+
+    /// <summary>The faces of scene <paramref name="index"/> (seed 500 + index) of the test's set: none in two scenes of ten, else three bands, each twice or more over ten scenes.</summary>
+    public static int[] TestSetSizes(int index) => index % 5 == 4 ? [] : [Bands[index % 6], Bands[(index + 2) % 6], Bands[(index + 4) % 6]];
+
+    /// <summary>What is blurred for <paramref name="box"/>: the box padded by a quarter on each side.</summary>
+    public static SceneBox Blurred(SceneBox box) => new(box.X - (box.Width * 0.25), box.Y - (box.Height * 0.25), box.Width * 1.5, box.Height * 1.5);
+
+    /// <summary>Faces found, by head height.</summary>
+    public Dictionary<int, int> Found { get; } = [];
+
+    /// <summary>Faces in the scenes, by head height.</summary>
+    public Dictionary<int, int> Total { get; } = [];
+
+    public int FalsePositives { get; private set; }
+
+    /// <summary>The blurs that met a parcel, described.</summary>
+    public List<string> OnParcels { get; } = [];
+
+    /// <summary>Share of the faces of <paramref name="least"/> px and more that were found (0 without any).</summary>
+    public double Recall(int least = 0)
+    {
+        var total = Total.Where(b => b.Key >= least).Sum(b => b.Value);
+        return total == 0 ? 0 : Found.Where(b => b.Key >= least).Sum(b => b.Value) / (double)total;
+    }
+
+    /// <summary>Scores <paramref name="boxes"/> (in the scene's pixels) found in <paramref name="scene"/>, named <paramref name="label"/> in <see cref="OnParcels"/>.</summary>
+    public void Add(FaceScene scene, IReadOnlyList<SceneBox> boxes, string label)
+    {
+        foreach (var face in scene.Faces)
+        {
+            Total[face.Size] = Total.GetValueOrDefault(face.Size) + 1;
+            if (boxes.Any(b => b.Overlap(face.Box) > 0.2))
+            {
+                Found[face.Size] = Found.GetValueOrDefault(face.Size) + 1;
+            }
+        }
+
+        foreach (var box in boxes)
+        {
+            var blurred = Blurred(box);
+            var face = scene.Faces.Any(f => box.Overlap(f.Box) > 0.2);
+            if (scene.Parcels.Any(parcel => parcel.Intersects(blurred)))
+            {
+                OnParcels.Add($"{label}: {(face ? "a face's" : "a false positive's")} blur {blurred} covers a parcel");
+            }
+
+            FalsePositives += face ? 0 : 1;
+        }
+    }
+}

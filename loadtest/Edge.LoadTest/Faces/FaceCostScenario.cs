@@ -37,7 +37,9 @@ internal static class FaceCostScenario
         report.Parameters["search decode"] = $"{picture.Width}x{picture.Height}";
         using (var rgb = RgbPicture.Read(picture))
         {
-            var (tilesWidth, tilesHeight) = ((int)Math.Round(rgb.Width * 0.6), (int)Math.Round(rgb.Height * 0.6));
+            // As the gateway's search reduces the picture once for its fine tiles: each tile to the detector's input.
+            var reduce = BlazeFace.InputSize / (double)FaceRedactor.Search(new FaceRedactionOptions()).TileSide;
+            var (tilesWidth, tilesHeight) = ((int)Math.Round(rgb.Width * reduce), (int)Math.Round(rgb.Height * reduce));
             Measure(report, $"the search picture reduced for the fine tiles ({tilesWidth}x{tilesHeight})", count, () => rgb.Resize(0, 0, rgb.Width, rgb.Height, tilesWidth, tilesHeight)).Dispose();
         }
 

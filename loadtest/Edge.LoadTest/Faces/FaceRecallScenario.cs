@@ -13,8 +13,6 @@ internal static class FaceRecallScenario
 {
     public const string Name = "face-recall";
 
-    private static readonly int[] Bands = [80, 120, 200, 400, 700, 1000];
-
     /// <summary>The search before the whole picture proposed candidates: the whole picture and a 2x2 grid decided on faces.</summary>
     public static readonly FaceSearch GridSearch = FaceRedactor.Search(new FaceRedactionOptions()) with { Grids = [2], WholeCandidateThreshold = 0, AcceptScore = 0 };
 
@@ -36,7 +34,7 @@ internal static class FaceRecallScenario
     /// </summary>
     private static readonly Dictionary<string, (int FirstSeed, int Count, Func<int, int[]> Sizes)> Sets = new(StringComparer.Ordinal)
     {
-        ["B"] = (500, 10, i => i % 5 == 4 ? [] : [Bands[i % 6], Bands[(i + 2) % 6], Bands[(i + 4) % 6]]),
+        ["B"] = (500, 10, FaceTally.TestSetSizes),
         ["C"] = (2000, 24, i => i % 2 == 0 ? [80, 100, 200] : [120, 160, 240]),
         ["D"] = (3000, 16, i => i % 2 == 0 ? [240, 320, 400] : [480, 560, 640]),
     };
@@ -76,13 +74,13 @@ internal static class FaceRecallScenario
                     var runs = detector.Runs;
                     var cpu = ProcessFigures.CpuTime();
                     var boxes = FaceFinder.Find(detector, picture, Searches[search]);
-                    tally.Add(scene, [.. boxes.Select(b => new SceneBox(b.X * scale, b.Y * scale, b.Width * scale, b.Height * scale))], (int)(detector.Runs - runs), (ProcessFigures.CpuTime() - cpu).TotalMilliseconds);
+                    tally.Add(scene, [.. boxes.Select(b => new SceneBox(b.X * scale, b.Y * scale, b.Width * scale, b.Height * scale))], $"scene {firstSeed + i}", (int)(detector.Runs - runs), (ProcessFigures.CpuTime() - cpu).TotalMilliseconds);
 
                     // The parcels' margin: the best score of a box that would blur a parcel were the threshold 0.3.
                     var low = Searches[search] with { Threshold = 0.3f };
                     foreach (var box in FaceFinder.Find(detector, picture, low))
                     {
-                        var blurred = Padded(new SceneBox(box.X * scale, box.Y * scale, box.Width * scale, box.Height * scale));
+                        var blurred = FaceTally.Blurred(new SceneBox(box.X * scale, box.Y * scale, box.Width * scale, box.Height * scale));
                         if (scene.Parcels.Any(p => p.Intersects(blurred)))
                         {
                             tally.ParcelScore = Math.Max(tally.ParcelScore, box.Score);
@@ -101,16 +99,14 @@ internal static class FaceRecallScenario
             {
                 var t = tallies[search][set];
                 var prefix = $"{search} set {set}:";
-                foreach (var band in t.Total.Keys.Order())
+                foreach (var band in t.Faces.Total.Keys.Order())
                 {
-                    report.Parameters[$"{prefix} {band} px"] = $"{t.Found.GetValueOrDefault(band)} of {t.Total[band]}";
+                    report.Parameters[$"{prefix} {band} px"] = $"{t.Faces.Found.GetValueOrDefault(band)} of {t.Faces.Total[band]}";
                 }
 
-                var from80 = t.Total.Where(b => b.Key >= 80).Sum(b => b.Value);
-                var found80 = t.Found.Where(b => b.Key >= 80).Sum(b => b.Value);
-                report.Add($"{prefix} recall from 80 px", from80 == 0 ? 0 : found80 / (double)from80, "");
-                report.Add($"{prefix} false positives", t.FalsePositives, "boxes");
-                report.Add($"{prefix} blurs on a parcel", t.OnParcels, "boxes");
+                report.Add($"{prefix} recall from 80 px", t.Faces.Recall(80), "");
+                report.Add($"{prefix} false positives", t.Faces.FalsePositives, "boxes");
+                report.Add($"{prefix} blurs on a parcel", t.Faces.OnParcels.Count, "boxes");
                 report.Add($"{prefix} best score of a box over a parcel (threshold 0.3)", t.ParcelScore, "");
                 report.Add($"{prefix} detector runs per photo, mean", t.Runs.Average(), "runs");
                 report.Add($"{prefix} detector runs per photo, max", t.Runs.Max(), "runs");
@@ -121,43 +117,22 @@ internal static class FaceRecallScenario
         return report;
     }
 
-    private static SceneBox Padded(SceneBox box) => new(box.X - (box.Width * 0.25), box.Y - (box.Height * 0.25), box.Width * 1.5, box.Height * 1.5);
-
+    /// <summary>A search's score on a set (<see cref="FaceTally"/>) with its detector runs, CPU and parcel margin.</summary>
     private sealed class Tally
     {
-        public Dictionary<int, int> Found { get; } = [];
-
-        public Dictionary<int, int> Total { get; } = [];
+        public FaceTally Faces { get; } = new();
 
         public List<int> Runs { get; } = [];
-
-        public int FalsePositives { get; private set; }
-
-        public int OnParcels { get; private set; }
 
         public double Cpu { get; private set; }
 
         public double ParcelScore { get; set; }
 
-        public void Add(FaceScene scene, List<SceneBox> boxes, int runs, double cpu)
+        public void Add(FaceScene scene, IReadOnlyList<SceneBox> boxes, string label, int runs, double cpu)
         {
+            Faces.Add(scene, boxes, label);
             Runs.Add(runs);
             Cpu += cpu;
-            foreach (var face in scene.Faces)
-            {
-                Total[face.Size] = Total.GetValueOrDefault(face.Size) + 1;
-                if (boxes.Any(b => b.Overlap(face.Box) > 0.2))
-                {
-                    Found[face.Size] = Found.GetValueOrDefault(face.Size) + 1;
-                }
-            }
-
-            foreach (var box in boxes)
-            {
-                var face = scene.Faces.Any(f => box.Overlap(f.Box) > 0.2);
-                FalsePositives += face ? 0 : 1;
-                OnParcels += scene.Parcels.Any(p => p.Intersects(Padded(box))) ? 1 : 0;
-            }
         }
     }
 }

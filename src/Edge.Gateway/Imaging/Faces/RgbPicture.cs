@@ -220,37 +220,26 @@ internal sealed class RgbPicture : IDisposable
         {
             var weights = taps.Weights(t);
             ref var pixel = ref Unsafe.Add(ref row, taps.Start[t] * 3);
-            if (taps.Start[t] + weights.Length < pixels)
+            // A pixel's red, green and blue at once (read as 4 bytes, the fourth the next pixel's and never used): the same
+            // products added in the same order as one channel at a time, so the same values. A row's last pixel is read
+            // byte by byte: its fourth byte would lie past the row.
+            var whole = taps.Start[t] + weights.Length == pixels ? weights.Length - 1 : weights.Length;
+            var sum = Vector128<float>.Zero;
+            for (var k = 0; k < whole; k++)
             {
-                // A pixel's red, green and blue at once (read as 4 bytes, the fourth the next pixel's, weighed and
-                // dropped): the same products added in the same order as one channel at a time, so the same values.
-                var sum = Vector128<float>.Zero;
-                for (var k = 0; k < weights.Length; k++)
-                {
-                    var bytes = Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref pixel, k * 3))).AsByte();
-                    var values = Vector128.ConvertToSingle(Vector128.WidenLower(Vector128.WidenLower(bytes)).AsInt32());
-                    sum += Vector128.Create(weights[k]) * values;
-                }
-
-                target[t * 3] = ToQuantum(sum.GetElement(0));
-                target[(t * 3) + 1] = ToQuantum(sum.GetElement(1));
-                target[(t * 3) + 2] = ToQuantum(sum.GetElement(2));
-                continue;
+                var bytes = Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref pixel, k * 3))).AsByte();
+                sum += Vector128.Create(weights[k]) * Vector128.ConvertToSingle(Vector128.WidenLower(Vector128.WidenLower(bytes)).AsInt32());
             }
 
-            // The row's last pixel: its fourth byte would lie past the row.
-            float r = 0, g = 0, b = 0;
-            for (var k = 0; k < weights.Length; k++)
+            if (whole < weights.Length)
             {
-                var w = weights[k];
-                r += w * Unsafe.Add(ref pixel, k * 3);
-                g += w * Unsafe.Add(ref pixel, (k * 3) + 1);
-                b += w * Unsafe.Add(ref pixel, (k * 3) + 2);
+                ref var lastPixel = ref Unsafe.Add(ref pixel, whole * 3);
+                sum += Vector128.Create(weights[whole]) * Vector128.Create(lastPixel, Unsafe.Add(ref lastPixel, 1), Unsafe.Add(ref lastPixel, 2), 0f);
             }
 
-            target[t * 3] = ToQuantum(r);
-            target[(t * 3) + 1] = ToQuantum(g);
-            target[(t * 3) + 2] = ToQuantum(b);
+            target[t * 3] = ToQuantum(sum.GetElement(0));
+            target[(t * 3) + 1] = ToQuantum(sum.GetElement(1));
+            target[(t * 3) + 2] = ToQuantum(sum.GetElement(2));
         }
     }
 

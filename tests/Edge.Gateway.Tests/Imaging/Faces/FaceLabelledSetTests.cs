@@ -14,53 +14,25 @@ namespace Edge.Gateway.Tests.Imaging.Faces;
 /// </summary>
 public sealed class FaceLabelledSetTests(FaceRedactionFixture fixture, ITestOutputHelper output) : IClassFixture<FaceRedactionFixture>
 {
-    private static readonly int[] Bands = [80, 120, 200, 400, 700, 1000];
-
     [Fact]
     public void LabelledSet_FindsNineInTenFacesFrom80Px_AndNeverBlursAParcel()
     {
-        var found = new Dictionary<int, int>();
-        var total = new Dictionary<int, int>();
-        var falsePositives = 0;
-        var onParcels = new List<string>();
+        var tally = new FaceTally();
         for (var seed = 0; seed < 10; seed++)
         {
             // Two scenes in ten have no face; the others three, each band twice or more over the set.
-            int[] sizes = seed % 5 == 4 ? [] : [Bands[seed % 6], Bands[(seed + 2) % 6], Bands[(seed + 4) % 6]];
-            using var scene = FaceScenes.Make(500 + seed, sizes);
-            var boxes = Search(FaceRedactionFixture.Jpeg(scene));
-
-            foreach (var face in scene.Faces)
-            {
-                total[face.Size] = total.GetValueOrDefault(face.Size) + 1;
-                if (boxes.Any(b => b.Overlap(face.Box) > 0.2))
-                {
-                    found[face.Size] = found.GetValueOrDefault(face.Size) + 1;
-                }
-            }
-
-            foreach (var box in boxes)
-            {
-                // What is blurred is the box padded by a quarter on each side.
-                var blurred = new SceneBox(box.X - (box.Width * 0.25), box.Y - (box.Height * 0.25), box.Width * 1.5, box.Height * 1.5);
-                var face = scene.Faces.Any(f => box.Overlap(f.Box) > 0.2);
-                if (scene.Parcels.Any(parcel => parcel.Intersects(blurred)))
-                {
-                    onParcels.Add($"scene {seed}: {(face ? "a face's" : "a false positive's")} blur {blurred} covers a parcel");
-                }
-
-                falsePositives += face ? 0 : 1;
-            }
+            using var scene = FaceScenes.Make(500 + seed, FaceTally.TestSetSizes(seed));
+            tally.Add(scene, Search(FaceRedactionFixture.Jpeg(scene)), $"scene {seed}");
         }
 
-        foreach (var band in Bands)
+        foreach (var band in FaceTally.Bands)
         {
-            output.WriteLine($"faces of {band} px: {found.GetValueOrDefault(band)} of {total.GetValueOrDefault(band)} found");
+            output.WriteLine($"faces of {band} px: {tally.Found.GetValueOrDefault(band)} of {tally.Total.GetValueOrDefault(band)} found");
         }
 
-        output.WriteLine($"false positives: {falsePositives} in 10 photos, {onParcels.Count} blurs on a parcel");
-        Assert.Empty(onParcels);
-        var recall = found.Values.Sum() / (double)total.Values.Sum();
+        output.WriteLine($"false positives: {tally.FalsePositives} in 10 photos, {tally.OnParcels.Count} blurs on a parcel");
+        Assert.Empty(tally.OnParcels);
+        var recall = tally.Recall();
         Assert.True(recall >= 0.9, $"recall {recall:0.00} for faces of 80 px and more");
     }
 
