@@ -192,8 +192,9 @@ internal static class FaceScenes
 
 /// <summary>
 /// A search's boxes scored against labelled scenes, as the tests and the benchmarks count them: a face is found when a
-/// box overlaps it by more than 0.2 (intersection over union), a box overlapping no face is a false positive, and a box
-/// whose blur (the box padded by a quarter on each side) meets a parcel has blurred it.
+/// box overlaps it by more than 0.2 (intersection over union), a box overlapping no face is a false positive (on a
+/// face-like drawing when it overlaps one alike, else elsewhere), and a box whose blur (the box padded by a quarter on
+/// each side) meets a parcel has blurred it.
 /// </summary>
 internal sealed class FaceTally
 {
@@ -213,6 +214,15 @@ internal sealed class FaceTally
     public Dictionary<int, int> Total { get; } = [];
 
     public int FalsePositives { get; private set; }
+
+    /// <summary>False positives on nothing face-like (not on a smiley or a cartoon face): background, labels, barcodes.</summary>
+    public int FalsePositivesElsewhere => Elsewhere.Count;
+
+    /// <summary>The false positives on nothing face-like, described (where, and what is nearest).</summary>
+    public List<string> Elsewhere { get; } = [];
+
+    /// <summary>False positives by box height (px in the scene), rounded to the nearest 20 px.</summary>
+    public Dictionary<int, int> FalsePositiveSizes { get; } = [];
 
     /// <summary>The blurs that met a parcel, described.</summary>
     public List<string> OnParcels { get; } = [];
@@ -245,7 +255,20 @@ internal sealed class FaceTally
                 OnParcels.Add($"{label}: {(face ? "a face's" : "a false positive's")} blur {blurred} covers a parcel");
             }
 
-            FalsePositives += face ? 0 : 1;
+            if (!face)
+            {
+                FalsePositives++;
+                if (!scene.Lookalikes.Any(l => box.Overlap(l) > 0.2))
+                {
+                    var near = scene.Faces.Select(f => (What: $"a face of {f.Size} px at {f.Box}", Overlap: box.Overlap(f.Box)))
+                        .Concat(scene.Lookalikes.Select(l => (What: $"a face-like drawing at {l}", Overlap: box.Overlap(l))))
+                        .MaxBy(n => n.Overlap);
+                    Elsewhere.Add($"{label}: box {box}{(near.Overlap > 0 ? $", overlapping {near.What} by {near.Overlap:0.00}" : "")}");
+                }
+
+                var size = (int)Math.Round(box.Height / 20) * 20;
+                FalsePositiveSizes[size] = FalsePositiveSizes.GetValueOrDefault(size) + 1;
+            }
         }
     }
 }

@@ -30,13 +30,15 @@ internal static class FaceRecallScenario
 
     /// <summary>
     /// The sets: B is <c>FaceLabelledSetTests</c>' (80-1,000 px, two scenes in ten without a face); C small faces (80-240
-    /// px); D the middle sizes (240-640 px), where a face is small in the whole picture and may lie across tiles.
+    /// px); D the middle sizes (240-640 px), where a face is small in the whole picture and may lie across tiles; E the
+    /// whole range from under the floor (40 and 60 px) to 1,000 px, two scenes in sixteen without a face.
     /// </summary>
     private static readonly Dictionary<string, (int FirstSeed, int Count, Func<int, int[]> Sizes)> Sets = new(StringComparer.Ordinal)
     {
         ["B"] = (500, 10, FaceTally.TestSetSizes),
         ["C"] = (2000, 24, i => i % 2 == 0 ? [80, 100, 200] : [120, 160, 240]),
         ["D"] = (3000, 16, i => i % 2 == 0 ? [240, 320, 400] : [480, 560, 640]),
+        ["E"] = (4000, 16, i => i % 8 == 7 ? [] : i % 2 == 0 ? [40, 120, 400] : [60, 80, 200, 1000]),
     };
 
     public static BenchmarkReport Run(ScenarioArguments arguments)
@@ -106,6 +108,17 @@ internal static class FaceRecallScenario
 
                 report.Add($"{prefix} recall from 80 px", t.Faces.Recall(80), "");
                 report.Add($"{prefix} false positives", t.Faces.FalsePositives, "boxes");
+                report.Add($"{prefix} false positives not on a face-like drawing", t.Faces.FalsePositivesElsewhere, "boxes");
+                foreach (var line in t.Faces.Elsewhere)
+                {
+                    Console.Error.WriteLine($"{prefix} false positive not on a face-like drawing: {line}");
+                }
+
+                foreach (var size in t.Faces.FalsePositiveSizes.Keys.Order())
+                {
+                    report.Parameters[$"{prefix} false positives of {size} px"] = t.Faces.FalsePositiveSizes[size].ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
                 report.Add($"{prefix} blurs on a parcel", t.Faces.OnParcels.Count, "boxes");
                 report.Add($"{prefix} best score of a box over a parcel (threshold 0.3)", t.ParcelScore, "");
                 report.Add($"{prefix} detector runs per photo, mean", t.Runs.Average(), "runs");

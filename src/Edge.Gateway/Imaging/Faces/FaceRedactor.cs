@@ -60,10 +60,6 @@ internal sealed class FaceRedactor : IDisposable
     public bool AppliesTo(IReadOnlySet<string>? routes)
         => _options.Enabled || (_routes.Count > 0 && (routes is null || routes.Any(_routes.Contains)));
 
-    /// <summary>Loads and checks the model now.</summary>
-    /// <exception cref="FaceModelException">Missing or not the pinned model.</exception>
-    public void EnsureModel() => _ = _model.Value;
-
     /// <summary>
     /// Faces in an upright picture (the photo, or a reduced copy of it), in the picture's pixels. The whole picture,
     /// reduced to the detector's 256, decides on the larger faces and proposes as candidates the boxes scoring 0.4 and
