@@ -23,6 +23,7 @@
 #   CONFIG=A CASES="no-cuts cut-both" sudo loadtest/weaklink/run.sh
 #   CASES=all sudo loadtest/weaklink/run.sh             # headline cases, tus (one PATCH and 64 KiB) and the proxy extras
 #   TRACE=1 CASES=cut-both sudo loadtest/weaklink/run.sh   # cuts and acknowledgements with times, the gateway's upload log
+#   PCAP=1 CASES="cut-both tus-cut-both" sudo loadtest/weaklink/run.sh   # also the bytes TCP had in flight at each cut
 #
 # Links (weaklink.sh's variables; each can be overridden):
 #   CONFIG=B (default)  up 1 Mbit/s, 200 ms one-way, 5 % loss; down 1 Mbit/s
@@ -51,12 +52,13 @@ PHOTO_BYTES=${PHOTO_BYTES:-3000000}
 CHUNK=${CHUNK:-}   # the SDK's InitialChunkBytes (default: the SDK's own)
 WINDOW=${WINDOW:-} # a cap on the SDK's unacknowledged bytes, MaxUnacknowledgedBytes (default: the SDK's own)
 TRACE=${TRACE:-}   # TRACE=1: the client prints cuts and acknowledgements with times; the gateway logs its uploads
+PCAP=${PCAP:-}     # PCAP=1: capture each upload on wl-c (tcpdump) and report the bytes in flight at each cut (inflight.py)
 PORT=5080 SINK_PORT=5081 TUS_PORT=5082 SERVER=192.0.2.2
 
 [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || { echo "REPEAT must be a positive whole number" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "run as root (network namespaces, tc, iptables)" >&2; exit 1; }
-for tool in ip tc iptables socat gcc ethtool ss; do
-  command -v $tool >/dev/null || { echo "missing $tool: apt-get install -y iproute2 iptables libnetfilter-queue-dev ethtool iputils-ping socat gcc" >&2; exit 1; }
+for tool in ip tc iptables socat gcc ethtool ss ${PCAP:+tcpdump python3}; do
+  command -v $tool >/dev/null || { echo "missing $tool: apt-get install -y iproute2 iptables libnetfilter-queue-dev ethtool iputils-ping socat gcc${PCAP:+ tcpdump python3}" >&2; exit 1; }
 done
 for case in $CASES; do
   case $case in
@@ -133,6 +135,12 @@ for case in $CASES; do
   esac
   for run in $(seq 1 "$REPEAT"); do
     echo "== $case (run $run of $REPEAT, config $CONFIG)"
+    if [ -n "$PCAP" ]; then
+      port=$([[ $case == tus* ]] && echo $TUS_PORT || echo $PORT)
+      ip netns exec wl-cli tcpdump -i wl-c -n -s 96 -U -w "$WORK/$case.$run.pcap" "tcp port $port" 2>/dev/null &
+      TCPDUMP=$!
+      sleep 0.5
+    fi
     # A run that fails (a client that never finishes) is reported and the others go on.
     if ! ip netns exec wl-cli dotnet "$FLEET_DLL" weaklink-upload --gateway "http://$SERVER:$PORT" --sink "$SERVER:$SINK_PORT" \
       --signing-key "$KEY" --photo-bytes "$PHOTO_BYTES" --case "$case" --wire-device wl-c ${CHUNK:+--initial-chunk-bytes "$CHUNK"} ${WINDOW:+--max-unacknowledged-bytes "$WINDOW"} \
@@ -140,6 +148,10 @@ for case in $CASES; do
       echo "[$case] run $run of $REPEAT FAILED (see its output above)" | tee -a "$SUMMARY"
     fi
     grep -E "^\[$case\] (plain TCP|SDK upload|tus upload)" "$WORK/$case.$run.out" >>"$SUMMARY"
+    if [ -n "$PCAP" ]; then
+      sleep 0.5; kill "$TCPDUMP" 2>/dev/null; wait "$TCPDUMP" 2>/dev/null
+      python3 "$HERE/inflight.py" "$WORK/$case.$run.pcap" "$port" "$case" | tee -a "$SUMMARY"
+    fi
   done
   if [ "$REPEAT" -gt 1 ]; then
     sdk=$(grep -hE "^\[$case\] (SDK|tus) upload" "$WORK/$case".*.out || true)
