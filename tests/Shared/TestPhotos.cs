@@ -121,6 +121,9 @@ public static class TestPhotos
 
     public static byte[] Heic() => File.ReadAllBytes(Path.Combine(PhotoDirectory, "parcel.heic"));
 
+    /// <summary>A 2000x1500 HEIC of the labelled porch scene with two faces (FaceScenes seed 21, heads of 300 and 160 px).</summary>
+    public static byte[] HeicWithFaces() => File.ReadAllBytes(Path.Combine(PhotoDirectory, "porch-faces.heic"));
+
     public static bool Contains(byte[] data, string text) => data.AsSpan().IndexOf(Encoding.ASCII.GetBytes(text)) >= 0;
 
     /// <summary>Writes a noisy JPEG of the given raster size (about 0.3 bytes per pixel) into <paramref name="directory"/>.</summary>

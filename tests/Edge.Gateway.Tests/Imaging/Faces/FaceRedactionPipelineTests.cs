@@ -92,6 +92,22 @@ public sealed class FaceRedactionPipelineTests(FaceRedactionFixture fixture) : I
     }
 
     [Fact]
+    public async Task Heic_WithFaces_IsStoredAsJpegWithTheFacesBlurred_InPhotoAndThumbnail()
+    {
+        // An iPhone's format: decoded whole, searched, blurred and stored as JPEG (the whole re-encode).
+        using var scene = FaceScenes.Make(seed: 21, faceSizes: [300, 160], width: 2000, height: 1500);
+        var original = TestPhotos.HeicWithFaces();
+
+        var redacted = await fixture.ProcessAsync(original, redactFaces: true, "image/heic");
+        var kept = await fixture.ProcessAsync(original, redactFaces: false, "image/heic");
+
+        Assert.Equal("HEIC", redacted.Report!.Format);
+        Assert.Equal("image/jpeg", redacted.ContentType);
+        using var before = new MagickImage(original, new MagickReadSettings { Format = MagickFormat.Heic });
+        AssertRedacted(scene, redacted, kept, before);
+    }
+
+    [Fact]
     public async Task Png_WithFace_IsBlurredInTheStoredPng()
     {
         using var scene = FaceScenes.Make(seed: 31, faceSizes: [360], lookalikes: false, width: 1600, height: 1200);
