@@ -188,6 +188,10 @@ internal sealed class FaceRedactor : IDisposable
     /// </summary>
     public static byte[] EncodeJpeg(MagickImage photo, int quality)
     {
+        // What the decoder noted of the source JPEG: a CMYK source's colour space, left on the picture after its
+        // conversion to sRGB, made the writer ignore the sampling asked for below and write 4:4:4.
+        photo.RemoveAttribute("jpeg:colorspace");
+        photo.RemoveAttribute("jpeg:sampling-factor");
         photo.Quality = (uint)quality;
         photo.Settings.SetDefines(new ImageMagick.Formats.JpegWriteDefines
         {

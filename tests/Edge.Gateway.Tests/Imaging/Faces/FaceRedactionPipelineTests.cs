@@ -89,6 +89,13 @@ public sealed class FaceRedactionPipelineTests(FaceRedactionFixture fixture) : I
         using var before = new MagickImage(original);
         before.ColorSpace = ColorSpace.sRGB;
         AssertRedacted(scene, redacted, kept, before);
+
+        // Re-encoded once at the documented quality (JpegQuality, 90), as sRGB, chroma 4:2:0.
+        using var stored = new MagickImage(redacted.StoredPath);
+        Assert.Equal((uint)fixture.Redactor.JpegQuality, stored.Quality);
+        Assert.Equal(90, fixture.Redactor.JpegQuality);
+        Assert.Equal(ColorSpace.sRGB, stored.ColorSpace);
+        Assert.Equal("2x2,1x1,1x1", stored.GetAttribute("jpeg:sampling-factor"));
     }
 
     [Fact]
