@@ -54,7 +54,7 @@ public sealed class UploadStreamTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Upload_FirstChunkOfAStream_IsAcknowledgedWithoutWaitingForAnother()
+    public async Task Upload_FirstChunkOfAStream_NewOrResumed_IsAcknowledgedWithoutWaitingForAnother()
     {
         // The clock stands still: the idle pause before a sync (Edge:Uploads:SyncIdleDelay) never ends by itself.
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -82,6 +82,16 @@ public sealed class UploadStreamTests : IAsyncLifetime
         Assert.Equal(50_000, first);
         Assert.True(await second);
         Assert.Equal(100_000, call.ResponseStream.Current.Ack.CommittedOffset);
+
+        // The link is cut (the client resets the stream); the resumed stream's first bytes are acknowledged at once too.
+        call.Dispose();
+        using var resumed = client.Upload();
+        await resumed.RequestStream.WriteAsync(Start("first-ack-1", data));
+        Assert.True(await resumed.ResponseStream.MoveNext().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(100_000, resumed.ResponseStream.Current.Started.CommittedOffset);
+        await resumed.RequestStream.WriteAsync(Chunk(data, 100_000, 50_000));
+        Assert.True(await resumed.ResponseStream.MoveNext().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(150_000, resumed.ResponseStream.Current.Ack.CommittedOffset);
     }
 
     private async Task<V1.Uploads.UploadsClient> StartAsync(CapturedLogs logs, TimeProvider? clock = null)
