@@ -121,6 +121,7 @@ public sealed class FaceRedactionPipelineTests(FaceRedactionFixture fixture) : I
         var original = scene.Image.ToByteArray(MagickFormat.Png);
 
         var result = await fixture.ProcessAsync(original, redactFaces: true, "image/png");
+        var kept = await fixture.ProcessAsync(original, redactFaces: false, "image/png");
 
         Assert.Equal(1, result.Report!.FacesBlurred);
         using var before = new MagickImage(original);
@@ -128,6 +129,8 @@ public sealed class FaceRedactionPipelineTests(FaceRedactionFixture fixture) : I
         var (similarity, energy) = DetailKept(before, after, Inner(scene.Faces[0].Box), sigma: 3);
         Assert.True(similarity < 0.2, $"the face keeps its detail (similarity {similarity:0.00}, energy {energy:0.00})");
         Assert.True(MeanDifference(before, after, scene.Parcels[0]) < 0.5);
+
+        AssertThumbnailHidesFace(result, kept, before, scene.Faces[0].Box);
     }
 
     /// <summary>
@@ -156,14 +159,19 @@ public sealed class FaceRedactionPipelineTests(FaceRedactionFixture fixture) : I
             Assert.True(MeanDifference(before, after, parcel) < 2.5, $"parcel at {parcel} changed");
         }
 
+        AssertThumbnailHidesFace(redacted, kept, before, scene.Faces[0].Box);
+    }
+
+    /// <summary>The thumbnail of <paramref name="redacted"/> is made from the blurred picture: the face at <paramref name="face"/> (in <paramref name="before"/>'s pixels) lost its detail against the thumbnail of <paramref name="kept"/>.</summary>
+    private static void AssertThumbnailHidesFace(ProcessedPhoto redacted, ProcessedPhoto kept, MagickImage before, SceneBox face)
+    {
         using var thumbnail = new MagickImage(redacted.ThumbnailPath!);
         using var plain = new MagickImage(kept.ThumbnailPath!);
         Assert.Equal((plain.Width, plain.Height), (thumbnail.Width, thumbnail.Height));
         var scale = thumbnail.Width / (double)before.Width;
-        var big = scene.Faces[0].Box;
-        var inThumbnail = new SceneBox(big.X * scale, big.Y * scale, big.Width * scale, big.Height * scale);
-        var (inThumbnailSimilarity, _) = DetailKept(plain, thumbnail, Inner(inThumbnail), sigma: 1);
-        Assert.True(inThumbnailSimilarity < 0.3, $"the thumbnail shows the face (similarity {inThumbnailSimilarity:0.00})");
+        var inThumbnail = new SceneBox(face.X * scale, face.Y * scale, face.Width * scale, face.Height * scale);
+        var (similarity, _) = DetailKept(plain, thumbnail, Inner(inThumbnail), sigma: 1);
+        Assert.True(similarity < 0.3, $"the thumbnail shows the face (similarity {similarity:0.00})");
     }
 
     /// <summary>
