@@ -175,21 +175,27 @@ internal sealed partial class OutboxStore : IDisposable
         }
     }
 
-    /// <summary>Removes a proof the core committed, and the photo copies nothing else needs.</summary>
-    /// <returns>The app's photo files the proof was made from.</returns>
-    public IReadOnlyList<OriginalPhoto> RemoveProof(string proofId)
+    /// <summary>
+    /// Removes a proof the core committed, and the photo copies nothing else needs; with <paramref name="deleteOriginals"/>,
+    /// first the app's photo files it was made from (those that still hold the photo queued). The proof leaves the
+    /// outbox last, so whoever sees it gone (a flush) also sees its originals gone, and a crash in between leaves the
+    /// proof for its replayed receipt to finish.
+    /// </summary>
+    public void RemoveProof(string proofId, bool deleteOriginals)
     {
         lock (_gate)
         {
-            var originals = new List<OriginalPhoto>();
             foreach (var file in ProofFiles(_proofs, proofId).ToList())
             {
-                originals.AddRange(ReadOrNull(file, OutboxEntryKind.Proof, QueuedProof.Parse)?.Originals ?? []);
+                if (deleteOriginals)
+                {
+                    OriginalPhotos.Delete(ReadOrNull(file, OutboxEntryKind.Proof, QueuedProof.Parse)?.Originals ?? []);
+                }
+
                 File.Delete(file);
             }
 
             ReleasePhotos();
-            return originals;
         }
     }
 

@@ -190,13 +190,8 @@ internal sealed class ProofDispatcher(GatewayConnection connection, OutboxStore 
         switch (receipt.Status)
         {
             case V1.ProofStatus.Committed:
-                var originals = outbox.RemoveProof(receipt.ProofId);
+                outbox.RemoveProof(receipt.ProofId, deleteOriginals: !options.KeepOriginalPhotos);
                 _status.TryRemove(receipt.ProofId, out _);
-                if (!options.KeepOriginalPhotos)
-                {
-                    OriginalPhotos.Delete(originals);
-                }
-
                 break;
             case V1.ProofStatus.Rejected:
                 outbox.RejectProof(receipt.ProofId);
