@@ -213,7 +213,7 @@ internal sealed class FaceTally
     /// <summary>Faces in the scenes, by head height.</summary>
     public Dictionary<int, int> Total { get; } = [];
 
-    public int FalsePositives { get; private set; }
+    public int FalsePositives => FalsePositiveSizes.Values.Sum();
 
     /// <summary>False positives on nothing face-like (not on a smiley or a cartoon face): background, labels, barcodes.</summary>
     public int FalsePositivesElsewhere => Elsewhere.Count;
@@ -257,7 +257,6 @@ internal sealed class FaceTally
 
             if (!face)
             {
-                FalsePositives++;
                 if (!scene.Lookalikes.Any(l => box.Overlap(l) > 0.2))
                 {
                     var near = scene.Faces.Select(f => (What: $"a face of {f.Size} px at {f.Box}", Overlap: box.Overlap(f.Box)))

@@ -183,19 +183,28 @@ internal sealed partial class OutboxStore : IDisposable
     /// </summary>
     public void RemoveProof(string proofId, bool deleteOriginals)
     {
+        if (deleteOriginals)
+        {
+            // Hashed outside the outbox's lock: reading the app's photos must not hold up scans and proofs being queued.
+            OriginalPhotos.Delete(OriginalsOf(proofId));
+        }
+
         lock (_gate)
         {
             foreach (var file in ProofFiles(_proofs, proofId).ToList())
             {
-                if (deleteOriginals)
-                {
-                    OriginalPhotos.Delete(ReadOrNull(file, OutboxEntryKind.Proof, QueuedProof.Parse)?.Originals ?? []);
-                }
-
                 File.Delete(file);
             }
 
             ReleasePhotos();
+        }
+    }
+
+    private List<OriginalPhoto> OriginalsOf(string proofId)
+    {
+        lock (_gate)
+        {
+            return [.. ProofFiles(_proofs, proofId).SelectMany(file => ReadOrNull(file, OutboxEntryKind.Proof, QueuedProof.Parse)?.Originals ?? [])];
         }
     }
 
